@@ -1,0 +1,89 @@
+"""Frozen value types that flow through the pipeline.
+
+files -> Article -> Passage -> Hit -> Quote/Answer. Offsets are Python str
+indices into a file's decoded text, read without newline translation, so
+``file_text[start:end] == text`` always holds for passages, hits and quotes.
+Scores: higher is always more relevant.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article (or photo caption, or news brief) found on a page.
+
+    ``paragraphs`` are body spans into the file text, in reading order. A
+    paragraph broken across columns is one span that contains the break;
+    a paragraph repeated on the page appears once.
+    """
+
+    source: str
+    title: str
+    section: str = ""
+    byline: str = ""
+    kind: str = "article"  # "article" | "caption" | "brief"
+    title_span: Span | None = None
+    paragraphs: tuple[Span, ...] = ()
+    date: str = ""
+    url: str = ""
+
+    @property
+    def start(self) -> int:
+        spans = ([self.title_span] if self.title_span else []) + list(self.paragraphs)
+        return min(s for s, _ in spans)
+
+    @property
+    def end(self) -> int:
+        spans = ([self.title_span] if self.title_span else []) + list(self.paragraphs)
+        return max(e for _, e in spans)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim slice of one article, the unit that is indexed."""
+
+    source: str
+    title: str
+    section: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a passage with its score (higher is better)."""
+
+    text: str
+    source: str
+    start: int
+    end: int
+    title: str
+    score: float
+    section: str = ""
+    passage_id: int = -1
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim extract that answers a question, with its citation."""
+
+    text: str
+    source: str
+    start: int
+    end: int
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Quoted extracts for a question; no quotes means no supporting passage."""
+
+    question: str
+    quotes: list[Quote] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
