@@ -1,0 +1,16 @@
+"""Question answering over a Chinese news archive: cited passages and quoted extracts.
+
+    r = rag.Retriever.load()
+    r.search("网格员做什么工作?", k=5)   # hits, best first; higher score is better
+    r.answer("网格员做什么工作?").quotes
+"""
+from .errors import (CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError, ModelError, QueryError,
+                     RagError)
+from .retriever import DEFAULT_MODE, MODES, Retriever, default_corpus_dir, default_index_dir
+from .types import Answer, Article, Hit, Passage, Quote
+
+__all__ = [
+    "Answer", "Article", "CorpusError", "DEFAULT_MODE", "Hit", "IndexCorruptError", "IndexMissingError",
+    "IndexStaleError", "MODES", "ModelError", "Passage", "QueryError", "Quote", "RagError", "Retriever",
+    "default_corpus_dir", "default_index_dir",
+]

@@ -1,0 +1,60 @@
+"""Corpus folder -> index folder: parse, chunk, embed, index, save atomically."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from . import corpus
+from .chunking import ChunkingParams, chunk_articles
+from .dense import DenseIndex
+from .embed import Encoder
+from .errors import CorpusError
+from .index import IndexData, make_manifest, save_index
+from .models import sha256_file
+from .sparse import SparseIndex
+from .text import clean_for_embedding
+from .types import Passage
+
+
+def corpus_file_hashes(root: Path) -> dict[str, str]:
+    """{source: sha256} for every file the corpus reader takes."""
+    return {source: sha256_file(path) for source, path in corpus.iter_sources(root)}
+
+
+def collect_passages(root: Path, params: ChunkingParams) -> list[Passage]:
+    passages: list[Passage] = []
+    for page in corpus.load_corpus(root):
+        passages.extend(chunk_articles(page.articles, page.text, params))
+    if not passages:
+        raise CorpusError(f"no article text found under {root}; point --corpus at a folder of newspaper pages (.txt)")
+    return passages
+
+
+def keyword_text(p: Passage) -> str:
+    """What BM25 indexes: the title too, so a query naming the article finds its passages."""
+    return f"{p.title}\n{clean_for_embedding(p.text)}"
+
+
+def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams = ChunkingParams(),
+                progress: Callable[[int, int], None] | None = None) -> IndexData:
+    """Build and atomically save an index; the previous one stays until the new one is complete."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
+    files = corpus_file_hashes(root)
+    passages = collect_passages(root, params)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(passages))
+
+    vectors = encoder.encode_passages(passages, progress=step)
+    manifest = make_manifest(
+        model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
+        chunking=params, corpus_root=root, corpus_files=files, passages=len(passages))
+    data = IndexData(passages, DenseIndex.build(vectors), SparseIndex.build([keyword_text(p) for p in passages]), manifest)
+    save_index(index_dir, data)
+    return data

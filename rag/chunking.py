@@ -1,0 +1,74 @@
+"""Articles -> passages: langchain-text-splitters with Chinese sentence boundaries, offsets kept.
+
+A passage is always a contiguous, verbatim slice of its file. Paragraphs of an
+article that sit next to each other in the file are split together; a gap (a
+dropped repeat, another article in between) starts a new run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from .types import Article, Passage, Span
+
+# Coarse to fine: paragraph, line, sentence end, clause, then characters.
+CHINESE_SEPARATORS = ["\n\n", "\n", "。", "！", "？", "!", "?", "；", ";", "，", ",", "、", " ", ""]
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    size: int = 300  # characters
+    overlap: int = 60
+
+    def as_dict(self) -> dict:
+        return {"size": self.size, "overlap": self.overlap, "separators": CHINESE_SEPARATORS}
+
+
+def contiguous_runs(text: str, paragraphs: tuple[Span, ...]) -> list[Span]:
+    """Merge paragraph spans separated only by whitespace into runs."""
+    runs: list[list[int]] = []
+    for start, end in paragraphs:
+        if runs and start >= runs[-1][1] and not text[runs[-1][1]:start].strip():
+            runs[-1][1] = end
+        else:
+            runs.append([start, end])
+    return [(s, e) for s, e in runs]
+
+
+def split_run(text: str, run: Span, splitter: RecursiveCharacterTextSplitter) -> list[Span]:
+    """Split one run and locate each chunk in the file (chunks are verbatim, in order)."""
+    run_start, run_end = run
+    segment = text[run_start:run_end]
+    spans, cursor = [], 0
+    for chunk in splitter.split_text(segment):
+        found = segment.find(chunk, cursor)
+        if found < 0:  # cannot happen for a verbatim splitter; fail loudly rather than mis-cite
+            raise AssertionError(f"chunk not found in its segment: {chunk[:40]!r}")
+        spans.append((run_start + found, run_start + found + len(chunk)))
+        cursor = found + 1
+    return spans
+
+
+def make_splitter(params: ChunkingParams) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        separators=CHINESE_SEPARATORS,
+        keep_separator="end",
+        chunk_size=params.size,
+        chunk_overlap=params.overlap,
+        strip_whitespace=True,
+    )
+
+
+def chunk_article(article: Article, text: str, params: ChunkingParams = ChunkingParams()) -> list[Passage]:
+    """Passages of one article; each keeps the article's title and section for context."""
+    splitter = make_splitter(params)
+    return [
+        Passage(article.source, article.title, article.section, start, end, text[start:end])
+        for run in contiguous_runs(text, article.paragraphs)
+        for start, end in split_run(text, run, splitter)
+    ]
+
+
+def chunk_articles(articles: list[Article], text: str, params: ChunkingParams = ChunkingParams()) -> list[Passage]:
+    return [p for article in articles for p in chunk_article(article, text, params)]

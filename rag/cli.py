@@ -1,0 +1,179 @@
+"""The `rag` command: build indexes, search, ask, fetch models."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from . import models
+from .errors import RagError
+from .retriever import DEFAULT_MODE, MAX_K, MODES, default_corpus_dir, default_index_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="rag", description="Cited search and quoted answers over a news archive.")
+    sub = top.add_subparsers(required=True, metavar="COMMAND")
+
+    index = sub.add_parser("index", help="build or inspect an index").add_subparsers(required=True, metavar="ACTION")
+    build = index.add_parser("build", help="build an index from a corpus folder")
+    build.add_argument("--corpus", type=Path, default=None, help="folder of pages (default: seeds/)")
+    build.add_argument("--index", type=Path, default=None, help="index folder (default: indexes/default)")
+    build.add_argument("--model", default=models.DEFAULT_MODEL, help=f"one of {', '.join(models.REGISTRY)}")
+    build.add_argument("--chunk-size", type=int, default=None, help="passage size in characters")
+    build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between passages in characters")
+    build.add_argument("--if-stale", action="store_true", help="do nothing when the index is complete and fresh")
+    build.set_defaults(run=cmd_index_build)
+    status = index.add_parser("status", help="say whether an index is present and fresh")
+    status.add_argument("--index", type=Path, default=None)
+    status.set_defaults(run=cmd_index_status)
+
+    search = sub.add_parser("search", help="the most relevant passages, with citations")
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=5, help=f"number of hits, 1-{MAX_K}")
+    search.add_argument("--mode", choices=MODES, default=DEFAULT_MODE)
+    add_common(search)
+    search.set_defaults(run=cmd_search)
+
+    ask = sub.add_parser("ask", help="quoted extracts that answer a question")
+    ask.add_argument("question")
+    add_common(ask)
+    ask.set_defaults(run=cmd_ask)
+
+    mdl = sub.add_parser("models", help="fetch and verify embedding models").add_subparsers(required=True, metavar="ACTION")
+    fetch = mdl.add_parser("fetch", help="download, assemble and verify models into the cache")
+    fetch.add_argument("names", nargs="*", default=list(models.REGISTRY))
+    fetch.set_defaults(run=cmd_models_fetch)
+    verify = mdl.add_parser("verify", help="re-check the sha256 of every cached model file")
+    verify.add_argument("names", nargs="*", default=list(models.REGISTRY))
+    verify.set_defaults(run=cmd_models_verify)
+    return top
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, default=None, help="index folder (default: indexes/default)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    from .build import build_index
+    from .chunking import ChunkingParams
+    from .embed import load_encoder
+
+    corpus = args.corpus or default_corpus_dir()
+    index_dir = args.index or default_index_dir()
+    params = ChunkingParams(**{k: v for k, v in (("size", args.chunk_size), ("overlap", args.chunk_overlap)) if v})
+    if args.if_stale and index_is_current(index_dir, corpus, args.model, params):
+        print(f"index {index_dir} is up to date")
+        return 0
+    if not args.model.startswith("fake-"):
+        models.ensure_model(args.model, log=lambda m: print(m, file=sys.stderr))
+    encoder = load_encoder(args.model)
+    from tqdm import tqdm
+
+    with tqdm(desc="embedding passages", unit="passage", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        data = build_index(corpus, index_dir, encoder, params, progress)
+    print(f"built {index_dir}: {len(data.passages)} passages from {len(data.manifest['corpus']['files'])} files "
+          f"with {encoder.name}")
+    return 0
+
+
+def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:
+    """True when the index loads, matches the corpus on disk, the model and the chunking."""
+    from .build import corpus_file_hashes
+    from .index import check_fresh, read_manifest, verify_parts
+
+    try:
+        manifest = read_manifest(index_dir)
+        verify_parts(index_dir, manifest)
+        check_fresh(index_dir, manifest, corpus_file_hashes(corpus))
+    except RagError:
+        return False
+    same_model = manifest["model"]["name"] == model and (
+        model.startswith("fake-") or manifest["model"]["fingerprint"] == _cached_fingerprint(model))
+    return same_model and manifest["chunking"] == params.as_dict() and manifest["corpus"]["root"] == str(corpus.resolve())
+
+
+def _cached_fingerprint(model: str) -> str | None:
+    try:
+        return models.model_fingerprint(model)
+    except RagError:
+        return None
+
+
+def cmd_index_status(args: argparse.Namespace) -> int:
+    from .retriever import Retriever
+
+    index_dir = args.index or default_index_dir()
+    r = Retriever.load(index_dir)
+    m = r.data.manifest
+    print(f"{index_dir}: {len(r)} passages, model {m['model']['name']}, built {m['created']}, fresh")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .retriever import Retriever
+
+    hits = Retriever.load(args.index).search(args.query, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps([hit_fields(h) for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    for rank, h in enumerate(hits, start=1):
+        print(f"[{rank}] {h.score:.3f}  {h.title}  ({h.source} {h.start}-{h.end})")
+        print("    " + h.text.replace("\n", " ")[:300])
+    return 0
+
+
+def hit_fields(h) -> dict:
+    fields = asdict(h)
+    return {key: fields[key] for key in ("text", "source", "start", "end", "title", "score")}
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .retriever import Retriever
+
+    ans = Retriever.load(args.index).answer(args.question)
+    if args.json:
+        print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    if not ans.quotes:
+        print("The archive holds no passage that answers this question.")
+    for n, q in enumerate(ans.quotes, start=1):
+        print(f"[{n}] “{q.text}”\n    — {q.title} ({q.source} {q.start}-{q.end})")
+    return 0
+
+
+def cmd_models_fetch(args: argparse.Namespace) -> int:
+    for name in args.names:
+        path = models.ensure_model(name, log=lambda m: print(m, file=sys.stderr))
+        print(f"{name}: {path}")
+    return 0
+
+
+def cmd_models_verify(args: argparse.Namespace) -> int:
+    for name in args.names:
+        models.verify_model(name)
+        print(f"{name}: every file matches its sha256")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

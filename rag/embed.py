@@ -1,0 +1,105 @@
+"""Encoders: the Encoder protocol, the sentence-transformers encoder, and a tiny fake for unit tests.
+
+Every encoder returns float32 rows of unit length, so inner product is cosine.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from . import models
+from .text import clean_for_embedding, normalize
+from .types import Passage
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+    fingerprint: str  # identifies the exact weights; stored in index manifests
+
+    def encode_queries(self, queries: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, passages: Sequence[Passage], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+
+def passage_input(passage: Passage, template: str) -> str:
+    """The text a model sees for a passage: its article title as context, column breaks joined."""
+    title = passage.title or "none"
+    return template.format(title=title) + clean_for_embedding(passage.text)
+
+
+class SentenceTransformerEncoder:
+    """A cached, verified model from the registry, run on the CPU with the hub switched off."""
+
+    batch_size = 16
+
+    def __init__(self, name: str = models.DEFAULT_MODEL):
+        spec = models.get_spec(name)
+        folder = models.model_dir(name)
+        self.fingerprint = models.model_fingerprint(name)  # raises ModelError if absent or truncated
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading bars in the CLI
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        self.name, self.dim, self.spec = name, spec.dim, spec
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
+        return self._encode([self.spec.query_prompt + q for q in queries])
+
+    def encode_passages(self, passages: Sequence[Passage], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        inputs = [passage_input(p, self.spec.document_prompt) for p in passages]
+        # Longest first so each batch pads little; results are put back in order.
+        order = sorted(range(len(inputs)), key=lambda i: -len(inputs[i]))
+        out = np.zeros((len(inputs), self.dim), dtype=np.float32)
+        for lo in range(0, len(order), self.batch_size):
+            batch = order[lo:lo + self.batch_size]
+            out[batch] = self._encode([inputs[i] for i in batch])
+            if progress:
+                progress(len(batch))
+        return out
+
+
+class FakeEncoder:
+    """Deterministic hashed character n-grams: no model, milliseconds, good enough for unit tests."""
+
+    def __init__(self, dim: int = 64):
+        self.name, self.dim, self.fingerprint = f"fake-{dim}", dim, f"fake-{dim}"
+
+    def _vector(self, text: str) -> np.ndarray:
+        text = normalize(text)
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for n in (1, 2):
+            for i in range(len(text) - n + 1):
+                gram = text[i:i + n]
+                if gram.strip():
+                    h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little")
+                    vec[h % self.dim] += 1.0 if n == 2 else 0.3
+        norm = np.linalg.norm(vec)
+        return vec / norm if norm else vec
+
+    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vector(q) for q in queries]) if queries else np.zeros((0, self.dim), np.float32)
+
+    def encode_passages(self, passages: Sequence[Passage], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        rows = [self._vector(p.title + "\n" + p.text) for p in passages]
+        if progress:
+            progress(len(rows))
+        return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
+
+
+def load_encoder(name: str) -> Encoder:
+    """The encoder for a model name; "fake-N" gives the test encoder."""
+    if name.startswith("fake-"):
+        return FakeEncoder(int(name.split("-", 1)[1]))
+    return SentenceTransformerEncoder(name)

@@ -1,0 +1,184 @@
+"""The on-disk index: passages, FAISS vectors and BM25 under one folder with a manifest.
+
+Layout: ``<index>`` is a symlink to a sibling build folder ``.<name>.<stamp>``
+holding ``passages.jsonl``, ``vectors.faiss``, ``bm25/`` and ``manifest.json``.
+The manifest is written last and names every part with its sha256, so its
+presence means the build is complete; the symlink is swapped atomically, so a
+crash at any moment leaves the previous index in place and loadable.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .chunking import ChunkingParams
+from .dense import DenseIndex
+from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from .models import sha256_file
+from .sparse import SparseIndex
+from .types import Passage
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+PASSAGES = "passages.jsonl"
+VECTORS = "vectors.faiss"
+BM25_DIR = "bm25"
+
+
+def build_command(index_dir: Path | None = None, corpus: str | None = None) -> str:
+    """The command that (re)builds an index, quoted in error messages."""
+    cmd = "rag index build"
+    if corpus:
+        cmd += f" --corpus {corpus}"
+    if index_dir is not None:
+        cmd += f" --index {index_dir}"
+    return cmd
+
+
+@dataclass
+class IndexData:
+    passages: list[Passage]
+    dense: DenseIndex
+    sparse: SparseIndex
+    manifest: dict
+
+
+def corpus_fingerprint(files: dict[str, str]) -> str:
+    """One hash over {source: sha256 of its bytes}; changes when any file changes, appears or goes."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+
+
+def make_manifest(*, model: dict, chunking: ChunkingParams, corpus_root: Path, corpus_files: dict[str, str],
+                  passages: int, extra: dict | None = None) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": model,
+        "chunking": chunking.as_dict(),
+        "corpus": {"root": str(corpus_root.resolve()), "files": corpus_files, "hash": corpus_fingerprint(corpus_files)},
+        "passages": passages,
+        **(extra or {}),
+    }
+
+
+# --- saving --------------------------------------------------------------------
+
+def save_index(index_dir: Path, data: IndexData) -> Path:
+    """Write every part into a fresh folder, manifest last, then point the index symlink at it."""
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    build = index_dir.parent / f".{index_dir.name}.{time.strftime('%Y%m%d%H%M%S')}.{os.getpid()}"
+    build.mkdir()
+    _write_passages(build / PASSAGES, data.passages)
+    data.dense.save(build / VECTORS)
+    data.sparse.save(build / BM25_DIR)
+    parts = {p.relative_to(build).as_posix(): sha256_file(p) for p in sorted(build.rglob("*")) if p.is_file()}
+    manifest = {**data.manifest, "parts": parts}
+    _write_durably(build / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    _swap_symlink(index_dir, build)
+    return build
+
+
+def _write_passages(path: Path, passages: list[Passage]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for p in passages:
+            f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+
+
+def _write_durably(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _swap_symlink(index_dir: Path, target: Path) -> None:
+    """Atomically repoint index_dir at target and delete the folder it pointed to before."""
+    previous = index_dir.resolve() if index_dir.is_symlink() else None
+    if index_dir.exists() and not index_dir.is_symlink():
+        # An index folder from elsewhere: move it aside (kept) so the name can become a link.
+        index_dir.rename(index_dir.with_name(f".{index_dir.name}.replaced.{int(time.time())}"))
+    link = index_dir.with_name(f".{index_dir.name}.link.{os.getpid()}")
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(target.name)
+    os.replace(link, index_dir)
+    if previous and previous != target.resolve() and previous.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+    _remove_abandoned_builds(index_dir, keep=target)
+
+
+def _remove_abandoned_builds(index_dir: Path, keep: Path) -> None:
+    """Folders of builds that crashed before their swap are garbage once a newer build landed."""
+    for folder in index_dir.parent.glob(f".{index_dir.name}.2*"):
+        if folder.resolve() != keep.resolve() and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- loading -------------------------------------------------------------------
+
+def read_manifest(index_dir: Path) -> dict:
+    index_dir = Path(index_dir)
+    path = index_dir / MANIFEST
+    fix = build_command(index_dir)
+    if not path.exists():
+        raise IndexMissingError(f"no index at {index_dir}; build it with `{fix}`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"index manifest {path} is unreadable ({exc}); rebuild with `{fix}`") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index {index_dir} has format version {manifest.get('format_version')!r}, this rag reads "
+            f"version {FORMAT_VERSION}; rebuild it with `{fix}`")
+    return manifest
+
+
+def verify_parts(index_dir: Path, manifest: dict) -> None:
+    """Every part must exist with the hash the manifest recorded: no silent truncation."""
+    fix = build_command(index_dir)
+    for rel, digest in manifest.get("parts", {}).items():
+        path = Path(index_dir) / rel
+        if not path.exists():
+            raise IndexCorruptError(f"index file {path} is missing; rebuild with `{fix}`")
+        if sha256_file(path) != digest:
+            raise IndexCorruptError(f"index file {path} is corrupted (sha256 differs from the manifest); "
+                                    f"rebuild with `{fix}`")
+
+
+def load_index(index_dir: Path) -> IndexData:
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    verify_parts(index_dir, manifest)
+    fix = build_command(index_dir)
+    try:
+        passages = [Passage(**json.loads(line)) for line in
+                    (index_dir / PASSAGES).read_text(encoding="utf-8").splitlines()]
+        dense = DenseIndex.load(index_dir / VECTORS)
+        sparse = SparseIndex.load(index_dir / BM25_DIR)
+    except Exception as exc:  # hashes matched, so this is a format we cannot read
+        raise IndexCorruptError(f"index {index_dir} cannot be read ({type(exc).__name__}: {exc}); "
+                                f"rebuild with `{fix}`") from None
+    if not (len(passages) == len(dense) == manifest["passages"]):
+        raise IndexCorruptError(f"index {index_dir} parts disagree ({len(passages)} passages, "
+                                f"{len(dense)} vectors); rebuild with `{fix}`")
+    return IndexData(passages, dense, sparse, manifest)
+
+
+def check_fresh(index_dir: Path, manifest: dict, current_files: dict[str, str] | None) -> None:
+    """Refuse an index built from other corpus contents than those on disk now."""
+    if current_files is None:  # corpus not available here: nothing to compare
+        return
+    if corpus_fingerprint(current_files) != manifest["corpus"]["hash"]:
+        old, new = manifest["corpus"]["files"], current_files
+        changed = sorted(s for s in set(old) | set(new) if old.get(s) != new.get(s))
+        raise IndexStaleError(
+            f"index {index_dir} is stale: {len(changed)} corpus file(s) changed since it was built "
+            f"({', '.join(changed[:5])}{'…' if len(changed) > 5 else ''}); rebuild with "
+            f"`{build_command(index_dir, manifest['corpus']['root'])}`")

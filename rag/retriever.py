@@ -1,0 +1,114 @@
+"""Retriever: load an index with its encoder, search it, answer from it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import fusion
+from .embed import Encoder, load_encoder
+from .errors import IndexStaleError, QueryError
+from .index import IndexData, build_command, check_fresh, load_index
+from .types import Answer, Hit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MODES = ("hybrid", "dense", "keyword")
+DEFAULT_MODE = "hybrid"
+MAX_K = 100
+MAX_QUERY_CHARS = 2000  # longer input is cut: models see at most a few hundred tokens anyway
+CANDIDATES = 50  # per side, before fusion
+KEYWORD_WEIGHT = 0.3  # weight of max-normalised BM25 next to cosine, at full token coverage
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("RAG_INDEX") or PROJECT_ROOT / "indexes" / "default")
+
+
+def default_corpus_dir() -> Path:
+    return Path(os.environ.get("RAG_CORPUS") or PROJECT_ROOT / "seeds")
+
+
+def validate_query(query: object) -> str:
+    if not isinstance(query, str):
+        raise QueryError(f"query must be a string, got {type(query).__name__}")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in query).strip()
+    if not cleaned:
+        raise QueryError("query is empty; type a question, e.g. rag search \"网格员做什么工作?\"")
+    return cleaned[:MAX_QUERY_CHARS]
+
+
+def validate_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
+    return k
+
+
+def validate_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    return mode
+
+
+class Retriever:
+    def __init__(self, data: IndexData, encoder: Encoder, index_dir: Path, mode: str = DEFAULT_MODE):
+        self.data, self.encoder, self.index_dir = data, encoder, Path(index_dir)
+        self.mode = validate_mode(mode)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, encoder: Encoder | None = None,
+             mode: str = DEFAULT_MODE, check_corpus: bool = True) -> "Retriever":
+        """Open an index; refuses a missing, corrupted, stale or incompatible one with the fix."""
+        from .build import corpus_file_hashes  # late: only needed for the freshness check
+
+        index_dir = Path(path) if path is not None else default_index_dir()
+        data = load_index(index_dir)
+        model = data.manifest["model"]
+        encoder = encoder or load_encoder(model["name"])
+        if (encoder.name, encoder.fingerprint) != (model["name"], model["fingerprint"]):
+            raise IndexStaleError(
+                f"index {index_dir} was built with model {model['name']} ({model['fingerprint']}), "
+                f"not {encoder.name} ({encoder.fingerprint}); rebuild with "
+                f"`{build_command(index_dir)} --model {encoder.name}`")
+        root = Path(data.manifest["corpus"]["root"])
+        if check_corpus and root.is_dir():
+            check_fresh(index_dir, data.manifest, corpus_file_hashes(root))
+        return cls(data, encoder, index_dir, mode)
+
+    def __len__(self) -> int:
+        return len(self.data.passages)
+
+    def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
+        """The k most relevant passages, best first, each cited by file and exact offsets."""
+        query, k = validate_query(query), validate_k(k)
+        scores = self.score(query, validate_mode(mode or self.mode), max(k, CANDIDATES))
+        return [self._hit(pid, score) for pid, score in fusion.ranked(scores)[:k]]
+
+    def score(self, query: str, mode: str, candidates: int) -> dict[int, float]:
+        """{passage id: score} from the chosen side(s)."""
+        if mode == "keyword":
+            return self.data.sparse.search(query, candidates)[0]
+        query_vector = self.encoder.encode_queries([query])[0]
+        dense = self.data.dense.search(query_vector, candidates)
+        if mode == "dense":
+            return dense
+        sparse, coverage = self.data.sparse.search(query, candidates)
+        dense.update(self._cosines(query_vector, [p for p in sparse if p not in dense]))
+        return fusion.weighted(dense, sparse, KEYWORD_WEIGHT, coverage)
+
+    def _cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Exact cosine for passages only keyword search found, so fusion compares like with like."""
+        if not ids:
+            return {}
+        return dict(zip(ids, (self.data.dense.vectors(ids) @ query_vector).tolist()))
+
+    def _hit(self, pid: int, score: float) -> Hit:
+        p = self.data.passages[pid]
+        return Hit(p.text, p.source, p.start, p.end, p.title, float(score), p.section, pid)
+
+    def answer(self, question: str, k: int = 5) -> Answer:
+        """Quoted extracts that answer the question; no quotes when nothing clears the threshold."""
+        from .answer import extract_quotes
+
+        hits = self.search(question, k=k)
+        return Answer(question=validate_query(question), quotes=extract_quotes(question, hits, self.encoder), hits=hits)
