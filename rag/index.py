@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -73,8 +74,9 @@ def save_index(index_dir: Path, data: IndexData) -> Path:
     """Write every part into a fresh folder, manifest last, then point the index symlink at it."""
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    build = index_dir.parent / f".{index_dir.name}.{time.strftime('%Y%m%d%H%M%S')}.{os.getpid()}"
-    build.mkdir()
+    build = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.{time.strftime('%Y%m%d%H%M%S')}.{os.getpid()}.",
+                                  dir=index_dir.parent))
+    build.chmod(0o755)
     _write_passages(build / PASSAGES, data.passages)
     data.dense.save(build / VECTORS)
     data.sparse.save(build / BM25_DIR)
@@ -115,10 +117,27 @@ def _swap_symlink(index_dir: Path, target: Path) -> None:
 
 
 def _remove_abandoned_builds(index_dir: Path, keep: Path) -> None:
-    """Folders of builds that crashed before their swap are garbage once a newer build landed."""
+    """Folders of builds whose process died before the swap are garbage once a newer build landed."""
     for folder in index_dir.parent.glob(f".{index_dir.name}.2*"):
-        if folder.resolve() != keep.resolve() and folder.is_dir():
+        if folder.resolve() != keep.resolve() and folder.is_dir() and not _builder_alive(folder):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _builder_alive(folder: Path) -> bool:
+    """A build folder is named .<index>.<stamp>.<pid>.<random>; another live process may still be writing it."""
+    try:
+        pid = int(folder.name.rsplit(".", 2)[-2])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # --- loading -------------------------------------------------------------------

@@ -1,0 +1,48 @@
+"""The `rag` command on the fixture corpus with the fake encoder."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.cli import main
+
+from conftest import read_source
+
+
+@pytest.fixture
+def built(mini_corpus, tmp_path, capsys):
+    index_dir = tmp_path / "idx"
+    assert main(["index", "build", "--corpus", str(mini_corpus), "--index", str(index_dir), "--model", "fake-64"]) == 0
+    assert "passages" in capsys.readouterr().out
+    return index_dir
+
+
+def test_search_json_prints_verbatim_hits(built, mini_corpus, capsys, monkeypatch):
+    assert main(["search", "网格员培训", "--k", "3", "--json", "--index", str(built)]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 3
+    for h in hits:
+        assert set(h) == {"text", "source", "start", "end", "title", "score"}
+        assert read_source(mini_corpus, h["source"])[h["start"]:h["end"]] == h["text"]
+
+
+def test_build_if_stale_skips_a_fresh_index(built, mini_corpus, capsys):
+    args = ["index", "build", "--corpus", str(mini_corpus), "--index", str(built), "--model", "fake-64", "--if-stale"]
+    assert main(args) == 0
+    assert "up to date" in capsys.readouterr().out
+    (mini_corpus / "page_c.txt").write_text("新的一页\n\n正文内容在这里。\n", encoding="utf-8")
+    assert main(args) == 0
+    assert "built" in capsys.readouterr().out
+
+
+def test_errors_are_one_line_with_the_fix_and_exit_2(tmp_path, capsys):
+    assert main(["search", "图书", "--index", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rag: error:") and "rag index build" in err and "Traceback" not in err
+
+
+def test_ask_json(built, capsys):
+    assert main(["ask", "赤峰发放了多少份宣传册?", "--json", "--index", str(built)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["question"] and isinstance(out["quotes"], list)

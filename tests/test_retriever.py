@@ -1,0 +1,66 @@
+"""Search through the public API on the tiny fixture index with the fake encoder."""
+from __future__ import annotations
+
+import pytest
+
+import rag
+
+from conftest import read_source
+
+
+@pytest.mark.parametrize("mode", rag.MODES)
+def test_every_hit_is_verbatim_at_its_offsets(mini_retriever, mini_corpus, mode):
+    hits = mini_retriever.search("流动图书车行驶了多少公里", k=5, mode=mode)
+    assert hits
+    for h in hits:
+        assert read_source(mini_corpus, h.source)[h.start:h.end] == h.text
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.parametrize("mode", rag.MODES)
+def test_the_right_article_comes_first(mini_retriever, mode):
+    hit = mini_retriever.search("一网通办 政务服务中心 营业执照", k=3, mode=mode)[0]
+    assert hit.title == "让数据多跑路" and hit.source == "page_b.txt"
+
+
+def test_column_break_is_one_passage(mini_retriever):
+    hit = mini_retriever.search("手机上办理营业执照", k=1)[0]
+    assert "能办\n\n理营业执照" in hit.text
+
+
+def test_keyword_mode_finds_nothing_for_unknown_words(mini_retriever):
+    assert mini_retriever.search("zebra quantum", k=5, mode="keyword") == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t", "\x00\x01"])
+def test_blank_query_is_refused(mini_retriever, query):
+    with pytest.raises(rag.QueryError, match="empty"):
+        mini_retriever.search(query)
+
+
+@pytest.mark.parametrize("k", [0, -1, 101, 2.5, "5", True])
+def test_k_out_of_range_is_refused(mini_retriever, k):
+    with pytest.raises(rag.QueryError, match="between 1 and 100"):
+        mini_retriever.search("图书", k=k)
+
+
+def test_unknown_mode_is_refused(mini_retriever):
+    with pytest.raises(rag.QueryError, match="hybrid"):
+        mini_retriever.search("图书", mode="magic")
+
+
+def test_k_larger_than_the_index_returns_what_there_is(mini_retriever):
+    assert len(mini_retriever.search("图书", k=100)) <= len(mini_retriever)
+
+
+@pytest.mark.parametrize("query", ["图" * 100_000, "🙂🙂 emoji", "!!!???。。。", "Ω≈ç√ mixed 中文 текст"])
+def test_odd_queries_return_without_error(mini_retriever, query):
+    assert isinstance(mini_retriever.search(query, k=3), list)
+
+
+def test_answer_quotes_are_verbatim_sentences(mini_retriever, mini_corpus):
+    ans = mini_retriever.answer("流动图书车借出了多少册图书?")
+    assert ans.quotes
+    for q in ans.quotes:
+        assert read_source(mini_corpus, q.source)[q.start:q.end] == q.text
+    assert len({q.text for q in ans.quotes}) == len(ans.quotes)
