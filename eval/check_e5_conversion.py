@@ -171,7 +171,7 @@ def _mixed(rng: random.Random, zh: list[str]) -> str:
     return f"«{b[:30]}» — Привет, мир! مرحبا 안녕하세요 こんにちは・カタカナ {a[:12]} {rng.randrange(10 ** 9):,}"
 
 
-def test_strings(n: int, seed: int = 20240521) -> list[str]:
+def sample_strings(n: int, seed: int = 20240521) -> list[str]:
     """N deterministic test strings: ~half seed sentences, English, and mixed constructions."""
     rng = random.Random(seed)
     zh = _seed_sentences()
@@ -218,11 +218,13 @@ def compare(wheel_dir: pathlib.Path, n: int = 300) -> dict:
         # Engine first, then sentence-transformers: interleaving the two OpenMP/torch
         # thread pools makes both crawl on small machines.
         cases = []
-        for i, raw in enumerate(test_strings(n)):
-            name = "query" if i % 2 else "document"
-            text = _fit(engine, raw, PROMPTS[name])
-            cases.append((name, text, engine.token_ids(PROMPTS[name] + text), engine.embed(text, name == "query")))
-        engine.close()
+        try:
+            for i, raw in enumerate(sample_strings(n)):
+                name = "query" if i % 2 else "document"
+                text = _fit(engine, raw, PROMPTS[name])
+                cases.append((name, text, engine.token_ids(PROMPTS[name] + text), engine.embed(text, name == "query")))
+        finally:
+            engine.close()
         model = SentenceTransformer(str(tmp / "model"), device="cpu")
         agree, cosines, mismatches = 0, [], []
         for name, text, want, ref in cases:

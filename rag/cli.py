@@ -53,6 +53,18 @@ def parser() -> argparse.ArgumentParser:
     add_common(ask)
     ask.set_defaults(run=cmd_ask)
 
+    from .evaluation import CONFIGS
+
+    ev = sub.add_parser("eval", help="evaluate retrieval on a QA set; writes report.json/.md/.png")
+    ev.add_argument("--set", dest="sets", nargs="+", type=Path, default=None, metavar="FILE",
+                    help="QA set(s), JSON lines (default: eval/dev.jsonl)")
+    ev.add_argument("--out", type=Path, default=None, metavar="DIR",
+                    help="report folder (default: eval/reports/latest)")
+    ev.add_argument("--config", dest="configs", nargs="+", default=None, choices=list(CONFIGS), metavar="NAME",
+                    help="configurations to compare (default: all): " + ", ".join(CONFIGS))
+    ev.add_argument("--k-max", type=int, default=10, help="hits retrieved per question (5-100)")
+    ev.set_defaults(run=cmd_eval)
+
     mdl = sub.add_parser("models", help="fetch and verify embedding models").add_subparsers(required=True, metavar="ACTION")
     fetch = mdl.add_parser("fetch", help="download, assemble and verify models into the cache")
     fetch.add_argument("names", nargs="*", default=list(models.REGISTRY))
@@ -159,6 +171,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for n, q in enumerate(ans.quotes, start=1):
         print(f"[{n}] “{q.text}”\n    — {q.title} ({q.source} {q.start}-{q.end})")
     return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import DEFAULT_OUT, DEFAULT_SET, markdown_table, run_evaluation
+    from .retriever import PROJECT_ROOT
+
+    sets = [s if s.is_absolute() or s.exists() else PROJECT_ROOT / s for s in (args.sets or [DEFAULT_SET])]
+    out = args.out or DEFAULT_OUT
+    report = run_evaluation(sets, out, args.configs, args.k_max)
+    for name, message in report["errors"].items():
+        print(f"rag: warning: configuration {name} failed: {message}", file=sys.stderr)
+    print(markdown_table(report))
+    print(f"\nreport written to {out}/report.json, report.md, report.png")
+    return 1 if report["errors"] else 0
 
 
 def cmd_models_fetch(args: argparse.Namespace) -> int:

