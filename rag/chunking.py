@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from .text import sentence_spans
 from .types import Article, Passage, Span
 
 # Coarse to fine: paragraph, line, sentence end, clause, then characters.
@@ -72,3 +73,17 @@ def chunk_article(article: Article, text: str, params: ChunkingParams = Chunking
 
 def chunk_articles(articles: list[Article], text: str, params: ChunkingParams = ChunkingParams()) -> list[Passage]:
     return [p for article in articles for p in chunk_article(article, text, params)]
+
+
+MIN_SENTENCE_CHARS = 6  # shorter pieces ("一、二、三!") quote nothing useful
+
+
+def article_sentences(article: Article, text: str) -> list[Passage]:
+    """Every sentence of an article's paragraphs, verbatim with offsets: the units answers quote."""
+    out = []
+    for p_start, p_end in article.paragraphs:
+        for s, e in sentence_spans(text[p_start:p_end], lines_end_sentences=False):
+            if e - s >= MIN_SENTENCE_CHARS:
+                out.append(Passage(article.source, article.title, article.section, p_start + s, p_start + e,
+                                   text[p_start + s:p_start + e]))
+    return out

@@ -23,10 +23,12 @@ from .models import sha256_file
 from .sparse import SparseIndex
 from .types import Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence store for quoted answers
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 VECTORS = "vectors.faiss"
+SENTENCES = "sentences.jsonl"
+SENTENCE_VECTORS = "sentences.faiss"
 BM25_DIR = "bm25"
 
 
@@ -46,6 +48,8 @@ class IndexData:
     dense: DenseIndex
     sparse: SparseIndex
     manifest: dict
+    sentences: list[Passage]  # quotable units, verbatim with offsets
+    sentence_dense: DenseIndex
 
 
 def corpus_fingerprint(files: dict[str, str]) -> str:
@@ -79,6 +83,8 @@ def save_index(index_dir: Path, data: IndexData) -> Path:
     build.chmod(0o755)
     _write_passages(build / PASSAGES, data.passages)
     data.dense.save(build / VECTORS)
+    _write_passages(build / SENTENCES, data.sentences)
+    data.sentence_dense.save(build / SENTENCE_VECTORS)
     data.sparse.save(build / BM25_DIR)
     parts = {p.relative_to(build).as_posix(): sha256_file(p) for p in sorted(build.rglob("*")) if p.is_file()}
     manifest = {**data.manifest, "parts": parts}
@@ -177,17 +183,24 @@ def load_index(index_dir: Path) -> IndexData:
     verify_parts(index_dir, manifest)
     fix = build_command(index_dir)
     try:
-        passages = [Passage(**json.loads(line)) for line in
-                    (index_dir / PASSAGES).read_text(encoding="utf-8").splitlines()]
+        passages = _read_passages(index_dir / PASSAGES)
         dense = DenseIndex.load(index_dir / VECTORS)
         sparse = SparseIndex.load(index_dir / BM25_DIR)
+        sentences = _read_passages(index_dir / SENTENCES)
+        sentence_dense = DenseIndex.load(index_dir / SENTENCE_VECTORS)
     except Exception as exc:  # hashes matched, so this is a format we cannot read
         raise IndexCorruptError(f"index {index_dir} cannot be read ({type(exc).__name__}: {exc}); "
                                 f"rebuild with `{fix}`") from None
-    if not (len(passages) == len(dense) == manifest["passages"]):
-        raise IndexCorruptError(f"index {index_dir} parts disagree ({len(passages)} passages, "
-                                f"{len(dense)} vectors); rebuild with `{fix}`")
-    return IndexData(passages, dense, sparse, manifest)
+    if not (len(passages) == len(dense) == manifest["passages"]
+            and len(sentences) == len(sentence_dense) == manifest["sentences"]):
+        raise IndexCorruptError(f"index {index_dir} parts disagree ({len(passages)} passages, {len(dense)} vectors, "
+                                f"{len(sentences)} sentences, {len(sentence_dense)} sentence vectors); "
+                                f"rebuild with `{fix}`")
+    return IndexData(passages, dense, sparse, manifest, sentences, sentence_dense)
+
+
+def _read_passages(path: Path) -> list[Passage]:
+    return [Passage(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def check_fresh(index_dir: Path, manifest: dict, current_files: dict[str, str] | None) -> None:

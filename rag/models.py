@@ -215,7 +215,8 @@ def ensure_model(name: str, log: Callable[[str], None] = print) -> Path:
         sizes = {rel: (staging / rel).stat().st_size for rel in hashes}
         manifest = {"name": name, "sha256": hashes, "sizes": sizes}
         (staging / VERIFIED_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        staging.chmod(0o755)  # mkdtemp makes it private; the cache is shared by the user's tools
+        for path in [staging, *staging.rglob("*")]:  # mkdtemp and some writers make files private
+            path.chmod(0o755 if path.is_dir() else 0o644)
         if final.exists():
             shutil.rmtree(final)
         staging.rename(final)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from . import fusion
+from . import answer, fusion
 from .embed import Encoder, load_encoder
 from .errors import IndexStaleError, QueryError
 from .index import IndexData, build_command, check_fresh, load_index
@@ -80,20 +81,23 @@ class Retriever:
 
     def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
         """The k most relevant passages, best first, each cited by file and exact offsets."""
-        query, k = validate_query(query), validate_k(k)
-        scores = self.score(query, validate_mode(mode or self.mode), max(k, CANDIDATES))
+        query, k, mode = validate_query(query), validate_k(k), validate_mode(mode or self.mode)
+        vector = None if mode == "keyword" else self.encoder.encode_queries([query])[0]
+        return self._search(query, vector, mode, k)
+
+    def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int) -> list[Hit]:
+        scores = self.score(query, vector, mode, max(k, CANDIDATES))
         return [self._hit(pid, score) for pid, score in fusion.ranked(scores)[:k]]
 
-    def score(self, query: str, mode: str, candidates: int) -> dict[int, float]:
+    def score(self, query: str, vector: np.ndarray | None, mode: str, candidates: int) -> dict[int, float]:
         """{passage id: score} from the chosen side(s)."""
         if mode == "keyword":
             return self.data.sparse.search(query, candidates)[0]
-        query_vector = self.encoder.encode_queries([query])[0]
-        dense = self.data.dense.search(query_vector, candidates)
+        dense = self.data.dense.search(vector, candidates)
         if mode == "dense":
             return dense
         sparse, coverage = self.data.sparse.search(query, candidates)
-        dense.update(self._cosines(query_vector, [p for p in sparse if p not in dense]))
+        dense.update(self._cosines(vector, [p for p in sparse if p not in dense]))
         return fusion.weighted(dense, sparse, KEYWORD_WEIGHT, coverage)
 
     def _cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
@@ -106,9 +110,17 @@ class Retriever:
         p = self.data.passages[pid]
         return Hit(p.text, p.source, p.start, p.end, p.title, float(score), p.section, pid)
 
-    def answer(self, question: str, k: int = 5) -> Answer:
-        """Quoted extracts that answer the question; no quotes when nothing clears the threshold."""
-        from .answer import extract_quotes
+    def answer(self, question: str, k: int = 5, mode: str | None = None,
+               min_confidence: float | None = None) -> Answer:
+        """Quoted extracts that answer the question; no quotes when nothing clears the threshold
+        (answer.MIN_CONFIDENCE unless min_confidence is given)."""
+        question, k, mode = validate_query(question), validate_k(k), validate_mode(mode or self.mode)
+        vector = self.encoder.encode_queries([question])[0]
+        hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED))
+        candidates = answer.candidates(hits, self.sentences, vector)
+        quotes = answer.select_quotes(question, candidates, min_confidence)
+        return Answer(question, quotes, hits[:k], answer.confidence(candidates))
 
-        hits = self.search(question, k=k)
-        return Answer(question=validate_query(question), quotes=extract_quotes(question, hits, self.encoder), hits=hits)
+    @cached_property
+    def sentences(self) -> answer.SentenceStore:
+        return answer.SentenceStore(self.data.sentences, self.data.sentence_dense)

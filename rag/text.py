@@ -48,12 +48,18 @@ def clean_for_embedding(text: str) -> str:
 
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』)）]*|\n|$)")
+_SENTENCE_IN_PARAGRAPH = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+[”’」』)）]*|$)")
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in text, whitespace-trimmed, closing quotes kept with their sentence."""
+def sentence_spans(text: str, lines_end_sentences: bool = True) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in text, whitespace-trimmed, closing quotes kept with their sentence.
+
+    Inside one paragraph a newline is a column break, not a sentence end: pass
+    lines_end_sentences=False there.
+    """
+    pattern = _SENTENCE if lines_end_sentences else _SENTENCE_IN_PARAGRAPH
     spans = []
-    for match in _SENTENCE.finditer(text):
+    for match in pattern.finditer(text):
         start, end = match.span()
         while start < end and text[start].isspace():
             start += 1

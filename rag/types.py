@@ -87,3 +87,4 @@ class Answer:
     question: str
     quotes: list[Quote] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    confidence: float = float("-inf")  # best sentence score; quotes are empty below the threshold

@@ -9,7 +9,7 @@ import pytest
 import rag
 from rag.build import build_index
 from rag.embed import FakeEncoder
-from rag.index import MANIFEST, VECTORS, load_index
+from rag.index import FORMAT_VERSION, MANIFEST, VECTORS, load_index
 
 from support import read_source
 
@@ -24,7 +24,7 @@ def test_round_trip_keeps_every_passage_verbatim(mini_index, mini_corpus):
 
 def test_manifest_names_model_chunking_corpus_and_parts(mini_index):
     manifest = json.loads((mini_index / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == {"name": "fake-64", "fingerprint": "fake-64", "dim": 64}
     assert manifest["chunking"]["size"] > manifest["chunking"]["overlap"] > 0
     assert set(manifest["corpus"]["files"]) == {"page_a.txt", "page_b.txt"}

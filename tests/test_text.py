@@ -27,3 +27,9 @@ def test_sentence_spans_are_verbatim_and_keep_closing_quotes():
     spans = sentence_spans(text)
     pieces = [text[s:e] for s, e in spans]
     assert pieces == ["他说:“好。”", "然后走了!", "最后一句"]
+
+
+def test_inside_a_paragraph_a_column_break_does_not_end_the_sentence():
+    text = "以实际行动诠释爱\n\n岗敬业、见义勇为。第二句。"
+    pieces = [text[s:e] for s, e in sentence_spans(text, lines_end_sentences=False)]
+    assert pieces == ["以实际行动诠释爱\n\n岗敬业、见义勇为。", "第二句。"]

