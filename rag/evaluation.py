@@ -298,6 +298,70 @@ def evaluate_retriever(retriever, items: Sequence[dict], mode: str | None = None
     return result
 
 
+# --- answers (quoted extracts) -------------------------------------------------
+
+def answer_rows(retriever, items: Sequence[dict], mode: str | None = None,
+                progress: Callable[[], None] | None = None) -> tuple[list[dict], list[float]]:
+    """Answer every question with the threshold off; record confidence and whether quote 1 is relevant."""
+    root = corpus_root_of(retriever)
+    if items:  # warm-up, kept out of the latency figures
+        retriever.answer(items[0]["question"], mode=mode)
+    rows, latencies = [], []
+    for item in items:
+        t0 = time.perf_counter()
+        ans = retriever.answer(item["question"], mode=mode, min_confidence=float("-inf"))
+        latencies.append((time.perf_counter() - t0) * 1000)
+        row = {"id": item["id"], "type": item["type"], "answerable": is_answerable(item),
+               "confidence": ans.confidence, "first_quote_relevant": False}
+        if row["answerable"] and ans.quotes:
+            evidence = locate_evidence(item, root)
+            row["first_quote_relevant"] = any(covers(ans.quotes[0], ev) for ev in evidence)
+        rows.append(row)
+        if progress:
+            progress()
+    return rows, latencies
+
+
+def answer_metrics(rows: Sequence[dict], threshold: float) -> dict:
+    """The three answer figures at a confidence threshold (a question below it gets no quote)."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+
+    def share(part: list, whole: list) -> float | None:
+        return len(part) / len(whole) if whole else None
+
+    return {
+        "threshold": threshold,
+        "first_quote_correct": share([r for r in answerable if r["confidence"] >= threshold
+                                      and r["first_quote_relevant"]], answerable),
+        "answerable_refused": share([r for r in answerable if r["confidence"] < threshold], answerable),
+        "unanswerable_refused": share([r for r in unanswerable if r["confidence"] < threshold], unanswerable),
+        "n_answerable": len(answerable), "n_unanswerable": len(unanswerable),
+    }
+
+
+def calibrate_threshold(rows: Sequence[dict], max_refused: float = 0.03) -> float:
+    """The highest threshold that refuses at most max_refused of the answerable questions."""
+    answerable = sorted(r["confidence"] for r in rows if r["answerable"])
+    if not answerable:
+        return float("-inf")
+    allowed = int(max_refused * len(answerable))  # this many may fall below the threshold
+    return answerable[allowed]
+
+
+def evaluate_answers(retriever, items: Sequence[dict], mode: str | None = None,
+                     threshold: float | None = None, progress: Callable[[], None] | None = None) -> dict:
+    """Answer figures at the shipped threshold (or the one given), plus latency and per-question rows."""
+    from .answer import MIN_CONFIDENCE
+
+    rows, latencies = answer_rows(retriever, items, mode, progress)
+    used = MIN_CONFIDENCE if threshold is None else threshold
+    return {**answer_metrics(rows, used),
+            "calibrated_threshold_on_this_set": calibrate_threshold(rows),
+            "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "n": len(latencies)},
+            "rows": rows}
+
+
 # --- loading retrievers (building indexes when needed) -------------------------
 
 def index_dir_for(model: str) -> Path:
@@ -392,6 +456,13 @@ def run_evaluation(set_paths: Sequence[str | Path], out_dir: str | Path, config_
     if not results:
         raise RagError("no configuration could be evaluated:\n" + "\n".join(f"  {n}: {e}" for n, e in errors.items()))
     report = make_report(items, set_paths, results, errors, k_max)
+    default = report["default_config"]
+    model, mode = CONFIGS[default]
+    if model in retrievers:
+        bar = tqdm(total=len(items), desc=f"answering ({default})", unit="q", file=sys.stderr, disable=not show_progress)
+        with bar:
+            report["answers"] = {"config": default, **evaluate_answers(retrievers[model], items, mode,
+                                                                       progress=lambda: bar.update(1))}
     write_report(report, Path(out_dir))
     return report
 
@@ -481,7 +552,22 @@ def markdown_report(report: dict) -> str:
         markdown_table(report),
         "## recall@5 by question type",
         type_table(report, "recall@5"),
+        *answers_section(report),
     ]) + "\n"
+
+
+def answers_section(report: dict) -> list[str]:
+    """The answer figures: first quote relevant, refusals on both kinds of question, latency."""
+    a = report.get("answers")
+    if not a:
+        return []
+    return [f"## Answers ({a['config']}, confidence threshold {a['threshold']:.3f})",
+            "| first quote holds the answer | answerable refused | unanswerable refused | answer p50 ms | p95 ms |\n"
+            "|---:|---:|---:|---:|---:|\n"
+            f"| {_fmt(a['first_quote_correct'])} | {_fmt(a['answerable_refused'])} | "
+            f"{_fmt(a['unanswerable_refused'])} | {_fmt(a['latency_ms']['p50'], 1)} | {_fmt(a['latency_ms']['p95'], 1)} |",
+            f"Threshold that refuses at most 3% of this set's answerable questions: "
+            f"{a['calibrated_threshold_on_this_set']:.3f}."]
 
 
 def plot_report(report: dict, path: Path) -> None:

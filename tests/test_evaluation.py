@@ -244,7 +244,12 @@ def test_run_evaluation_writes_report(tmp_path: Path, mini_retriever):
     assert data == json.loads(json.dumps(report))
     assert set(data) >= {"sets", "k_max", "metrics", "n_questions", "n_unanswerable", "configs", "errors",
                          "questions", "answers", "default_config"}
-    assert data["answers"] is None and data["default_config"] == "default"
+    assert data["default_config"] == "default"
+    answers = data["answers"]
+    assert answers["config"] == "default" and answers["n_answerable"] + answers["n_unanswerable"] > 0
+    for key in ("first_quote_correct", "answerable_refused", "unanswerable_refused"):
+        assert answers[key] is None or 0.0 <= answers[key] <= 1.0
+    assert "## Answers" in (out / "report.md").read_text(encoding="utf-8")
     assert list(data["configs"]) == ["default", "keyword", "dense-gemma"]
     assert set(data["errors"]) == {"dense-e5", "hybrid-e5"} and "not in the cache" in data["errors"]["hybrid-e5"]
     assert data["n_questions"] == 5 and data["n_unanswerable"] == 1
@@ -290,3 +295,16 @@ def test_cli_eval(tmp_path: Path, mini_retriever, monkeypatch, capsys):
     assert printed.startswith("| config |") and "| hybrid-gemma |" in printed
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["sets"] == [str(qa)]
     assert main(["eval", "--set", str(tmp_path / "missing.jsonl"), "--out", str(out)]) == 2
+
+
+def test_answer_metrics_and_threshold_calibration_by_hand():
+    from rag.evaluation import answer_metrics, calibrate_threshold
+
+    rows = [{"answerable": True, "confidence": c, "first_quote_relevant": ok}
+            for c, ok in [(0.9, True), (0.8, True), (0.7, False), (0.5, True)]]
+    rows += [{"answerable": False, "confidence": c, "first_quote_relevant": False} for c in (0.6, 0.4)]
+    m = answer_metrics(rows, 0.55)
+    assert m["first_quote_correct"] == 0.5  # 0.9 and 0.8 answered right; 0.7 wrong; 0.5 refused
+    assert m["answerable_refused"] == 0.25 and m["unanswerable_refused"] == 0.5
+    assert calibrate_threshold(rows, max_refused=0.0) == 0.5
+    assert calibrate_threshold(rows, max_refused=0.25) == 0.7
