@@ -47,7 +47,7 @@ def split_run(text: str, run: Span, splitter: RecursiveCharacterTextSplitter) ->
         if found < 0:  # cannot happen for a verbatim splitter; fail loudly rather than mis-cite
             raise AssertionError(f"chunk not found in its segment: {chunk[:40]!r}")
         spans.append((run_start + found, run_start + found + len(chunk)))
-        cursor = found + 1
+        cursor = found  # a later chunk may start where the previous one did (longer merge)
     return spans
 
 

@@ -1,19 +1,32 @@
-"""Read corpus files and split newspaper pages into articles with exact offsets.
+"""Read corpus files and split them into articles with exact offsets.
 
-A page is plain text: one paragraph per line, paragraphs separated by blank
-lines, with section marks (``◎广角``), titles, bylines (``□本报记者 宋爽``),
-photo captions (``… 本报记者 X 摄``) and bullet items (``● ◆ ★``) mixed in.
-``parse_page`` walks the lines once, classifies each, and groups them into
-``Article`` values whose spans index the decoded text exactly:
-``text[s:e]`` is always the verbatim paragraph or title.
+Formats, by extension (case-insensitive):
 
-The layout comes from scanned pages, so the rules are heuristics tuned on the
-seed pages; they never raise on odd input (see the property test).
+- ``.txt``: newspaper pages. A page is plain text: one paragraph per line,
+  paragraphs separated by blank lines, with section marks (``◎广角``), titles,
+  bylines (``□本报记者 宋爽``), photo captions (``… 本报记者 X 摄``) and bullet
+  items (``● ◆ ★``) mixed in. ``parse_page`` walks the lines once, classifies
+  each, and groups them into ``Article`` values.
+- ``.md``: see ``parse_markdown``; ``.html``/``.htm``: see ``html_text`` and
+  ``parse_html``; ``.jsonl``: see ``jsonl_text``.
+
+Every span indexes the file's *decoded text*, the string ``read_text``
+returns: ``text[s:e]`` is always the verbatim paragraph or title. For .txt and
+.md that is the file itself; for HTML and JSON lines it is a plain-text layout
+built from the file (documented where it is built), so quotes read as text.
+
+The page layout comes from scanned pages, so its rules are heuristics tuned on
+the seed pages; no parser raises on odd input (see the property tests).
+Unusable files (empty, binary, undecodable, no article text) are skipped and
+reported by ``read_corpus``, so one bad file does not stop a build.
 """
 from __future__ import annotations
 
+import codecs
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,22 +37,51 @@ from rag.types import Article, Span
 # Reading files
 # --------------------------------------------------------------------------
 
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
+_PATTERNS = "*.txt, *.md, *.html, *.htm or *.jsonl"
 _BOMS_UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 _BOMS_UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _BOM_UTF8 = b"\xef\xbb\xbf"
+_RESAVE = "re-save it as UTF-8 text, or remove it from the corpus"
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x19\x1b-\x1f\x7f]")
+
+
+class UnusableFileError(CorpusError):
+    """A corpus file that cannot be used; ``reason`` says why in a few words."""
+
+    def __init__(self, path: Path, reason: str, fix: str = _RESAVE):
+        self.reason = reason
+        super().__init__(f"{path}: {reason}; {fix}")
 
 
 def read_text(path: Path) -> str:
-    """Decode a corpus file without newline translation, so offsets are stable.
+    """The decoded text of a corpus file: the string every span of its articles indexes.
 
-    UTF-8 (BOM stripped; offsets refer to the text without it), UTF-16/32
-    with BOM, else GB18030. Binary or undecodable files raise CorpusError.
+    Bytes are decoded without newline translation, so offsets are stable:
+    UTF-8 (BOM stripped; offsets refer to the text without it), UTF-16/32 with
+    BOM (LE or BE), else GB18030 (a superset of GBK and GB2312); an HTML
+    file's ``<meta charset>`` is honoured. HTML and JSON lines files then
+    become their plain-text layout (``html_text``, ``jsonl_text``). Binary
+    or undecodable files raise UnusableFileError (a CorpusError).
     """
+    path = Path(path)
+    raw = decode_file(path)
+    kind = path.suffix.lower()
+    if kind in (".html", ".htm"):
+        return html_text(raw).text
+    if kind == ".jsonl":
+        return jsonl_text(raw, path.name).text
+    return raw
+
+
+def decode_file(path: Path) -> str:
+    """The file's characters, as written (before any HTML or JSON lines layout)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise CorpusError(f"{path}: cannot read file ({e.strerror}); check the path and permissions") from e
+        raise UnusableFileError(path, f"cannot read file ({e.strerror})", "check the path and permissions") from e
     if data.startswith(_BOM_UTF8):
         return _decode(path, data[len(_BOM_UTF8):], "utf-8")
     if data.startswith(_BOMS_UTF32):
@@ -47,25 +89,45 @@ def read_text(path: Path) -> str:
     if data.startswith(_BOMS_UTF16):
         return _decode(path, data, "utf-16")
     if b"\x00" in data:
-        raise CorpusError(
-            f"{path}: contains NUL bytes, so it looks binary, not text; "
-            "remove it from the corpus or convert it to UTF-8 text"
-        )
+        raise UnusableFileError(path, "contains NUL bytes, so it looks binary, not text")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _decode(path, data, "gb18030")
+        declared = _html_charset(data[:4096]) if path.suffix.lower() in (".html", ".htm") else None
+        text = _decode(path, data, declared or "gb18030", fallback="gb18030")
+    if len(_CONTROL.findall(text, 0, 4096)) > 8:
+        raise UnusableFileError(path, "is full of control characters, so it looks binary, not text")
+    return text
 
 
-def _decode(path: Path, data: bytes, encoding: str) -> str:
-    """Strictly decode ``data``; a failure becomes a CorpusError with the fix."""
+def _html_charset(head: bytes) -> str | None:
+    """The multi-byte codec an HTML file declares in ``<meta charset>`` (Big5, Shift_JIS ...).
+
+    GBK and GB2312 are read as GB18030 (a superset); single-byte Western
+    declarations are ignored, as old Chinese pages often declare them wrongly.
+    """
+    m = _META_CHARSET.search(head)
+    if not m:
+        return None
+    try:
+        info = codecs.lookup(m.group(1).decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
+    if info.name in ("gbk", "gb2312", "gb18030") or info.name.startswith(("latin", "iso8859", "cp125", "ascii")):
+        return None
+    return info.name
+
+
+def _decode(path: Path, data: bytes, encoding: str, fallback: str = "") -> str:
+    """Strictly decode ``data`` (else with ``fallback``); a failure becomes an UnusableFileError with the fix."""
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise CorpusError(
-            f"{path}: not valid {encoding} (byte {e.start}) nor any other supported encoding "
-            "(UTF-8, UTF-16 with BOM, GB18030); re-save the file as UTF-8"
-        ) from e
+        if fallback and fallback != encoding:
+            return _decode(path, data, fallback)
+        raise UnusableFileError(
+            path, f"not valid {encoding} (byte {e.start}) nor any other supported encoding "
+            "(UTF-8, UTF-16 with BOM, GB18030/GBK)") from e
 
 
 class Page(NamedTuple):
@@ -76,29 +138,100 @@ class Page(NamedTuple):
     articles: list[Article]
 
 
+class Skipped(NamedTuple):
+    """A file (or one line of a JSON lines file) left out of the corpus, and why."""
+
+    source: str
+    reason: str
+    line: int = 0  # 1-based line of a .jsonl file; 0 for a whole file
+
+    def __str__(self) -> str:
+        where = f"{self.source} line {self.line}" if self.line else self.source
+        return f"{where} ({self.reason})"
+
+
+class CorpusReport(NamedTuple):
+    """What ``read_corpus`` found: the usable pages and everything skipped."""
+
+    pages: list[Page]
+    skipped: list[Skipped]
+
+
 def iter_sources(root: Path) -> list[tuple[str, Path]]:
-    """``(source, path)`` for every *.txt under root, sorted; hidden paths skipped."""
+    """``(source, path)`` for every supported file under root, sorted; hidden paths skipped.
+
+    Unusable files are listed too: their hashes make an index stale once fixed.
+    """
     root = Path(root)
     if not root.is_dir():
-        raise CorpusError(f"corpus directory not found: {root}; pass the folder that holds the *.txt pages")
+        raise CorpusError(f"corpus directory not found: {root}; pass the folder that holds the {_PATTERNS} files")
     found = []
-    for path in root.rglob("*.txt"):
+    for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+        if (path.suffix.lower() in SUFFIXES and path.is_file()
+                and not any(part.startswith(".") for part in rel.parts)):
             found.append((rel.as_posix(), path))
     return sorted(found)
 
 
-def load_corpus(root: Path) -> list[Page]:
-    """Read and parse every *.txt page under root (sorted by relative path)."""
+def read_page(path: Path, source: str) -> tuple[Page, list[Skipped]]:
+    """Read and parse one file by its extension; also returns its skipped JSON lines.
+
+    Raises UnusableFileError for an empty, binary or undecodable file.
+    """
+    path = Path(path)
+    raw = decode_file(path)
+    if not raw.strip():
+        raise UnusableFileError(path, "empty file", "add text to it or remove it from the corpus")
+    kind = path.suffix.lower()
+    if kind == ".md":
+        return Page(source, raw, parse_markdown(raw, source)), []
+    if kind in (".html", ".htm"):
+        doc = html_text(raw)
+        articles = [replace(a, date=doc.date, url=doc.url) for a in parse_html(doc.text, source)]
+        return Page(source, doc.text, articles), []
+    if kind == ".jsonl":
+        doc = jsonl_text(raw, source)
+        return Page(source, doc.text, doc.articles), [Skipped(source, why, n) for n, why in doc.bad_lines]
+    return Page(source, raw, parse_page(raw, source)), []
+
+
+def read_corpus(root: Path) -> CorpusReport:
+    """Read and parse every supported file under root (sorted by relative path).
+
+    Unusable files are skipped and listed in ``skipped``; CorpusError only when
+    the folder is missing or holds no usable file at all.
+    """
     sources = iter_sources(root)
     if not sources:
-        raise CorpusError(f"no *.txt files under {root}; put the newspaper pages there")
-    pages = []
+        raise CorpusError(f"no {_PATTERNS} files under {root}; put the newspaper pages there")
+    pages: list[Page] = []
+    skipped: list[Skipped] = []
     for source, path in sources:
-        text = read_text(path)
-        pages.append(Page(source, text, parse_page(text, source)))
-    return pages
+        try:
+            page, bad_lines = read_page(path, source)
+        except UnusableFileError as e:
+            skipped.append(Skipped(source, e.reason))
+            continue
+        skipped.extend(bad_lines)
+        if any(a.paragraphs for a in page.articles):
+            pages.append(page)
+        else:
+            skipped.append(Skipped(source, "no article text found"))
+    if not pages:
+        raise CorpusError(f"no usable file under {root}: {describe_skipped(skipped)}; "
+                          "fix these files or add UTF-8 text files")
+    return CorpusReport(pages, skipped)
+
+
+def load_corpus(root: Path) -> list[Page]:
+    """The usable pages under root; ``read_corpus`` also tells what was skipped."""
+    return read_corpus(root).pages
+
+
+def describe_skipped(skipped: list[Skipped]) -> str:
+    """One line naming every skipped file or line, with its reason."""
+    return "; ".join(str(s) for s in skipped)
 
 
 # --------------------------------------------------------------------------
@@ -562,3 +695,330 @@ def _first_clause(text: str, span: Span) -> Span:
     while cut > s + 1 and text[cut - 1].isspace():
         cut -= 1
     return (s, cut)
+
+
+# --------------------------------------------------------------------------
+# Other formats: markdown, HTML, JSON lines
+# --------------------------------------------------------------------------
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    """``(start, end)`` narrowed past surrounding whitespace (empty when all blank)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _line_bounds(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """``(start, end)`` of each line of text[start:end], newline characters excluded."""
+    end = len(text) if end is None else end
+    bounds, pos = [], start
+    for m in _NEWLINE.finditer(text, start, end):
+        bounds.append((pos, m.start()))
+        pos = m.end()
+    bounds.append((pos, end))
+    return bounds
+
+
+def _text_lines(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Trimmed spans of the non-blank lines of text[start:end]."""
+    return [(s, e) for s, e in (_trim(text, *b) for b in _line_bounds(text, start, end)) if e > s]
+
+
+def _freeze(text: str, source: str, d: _Draft, date: str = "", url: str = "") -> Article | None:
+    """An article from a draft with body text; untitled ones get their first clause as title."""
+    if not d.paras:
+        return None
+    if d.title_span is None:
+        d.title_span = _first_clause(text, _text_lines(text, *d.paras[0])[0])
+    s, e = d.title_span
+    return Article(source=source, title=text[s:e], section=d.section, byline=d.byline, kind=d.kind,
+                   title_span=d.title_span, paragraphs=tuple(d.paras), date=date, url=url)
+
+
+# -- markdown ---------------------------------------------------------------
+
+_MD_HEADING = re.compile(r" {0,3}(#{1,6})(?=\s|$)")
+_MD_CLOSING = re.compile(r"(?:^|\s)#+\s*$")
+_MD_RULE = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*|-+[ \t]*)$")
+_MD_FENCE = re.compile(r" {0,3}(?:`{3,}|~{3,})")
+_MD_ITEM = re.compile(r"[ \t]*(?:(?:[-*+]|\d{1,9}[.)])(?=[ \t])|>)")
+
+
+def parse_markdown(text: str, source: str) -> list[Article]:
+    """Articles of a markdown file, whose decoded text is the file itself.
+
+    Each level-1 heading starts an article titled by it; before the first one,
+    the title is the first heading, else a short first line, else the first
+    clause of the first paragraph. Paragraphs are blocks separated by blank
+    lines; other headings, list items and quotes are paragraphs of their own.
+    Spans leave out the markup at a line start (``#``, ``-``, ``1.``, ``>``);
+    inline markup (``**bold**``, links) stays, since spans are verbatim.
+    """
+    drafts = [_Draft("")]
+    block: list[int] = []  # [start, end, lines] of the paragraph being read
+    fenced = False
+
+    def flush() -> None:
+        if block:
+            _md_paragraph(text, drafts[-1], (block[0], block[1]), block[2])
+            block.clear()
+
+    for s, e in _line_bounds(text):
+        line = text[s:e]
+        if _MD_FENCE.match(line):
+            flush()
+            fenced = not fenced
+        elif not line.strip():
+            flush()
+        elif not fenced and (m := _MD_HEADING.match(line)):
+            flush()
+            _md_heading(text, drafts, s + m.end(), e, len(m.group(1)))
+        elif not fenced and _MD_RULE.match(line):
+            if block and block[2] == 1 and line.strip()[0] in "=-":  # setext underline
+                span = (block[0], block[1])
+                block.clear()
+                _md_heading(text, drafts, *span, 1 if "=" in line else 2)
+            else:
+                flush()
+        else:
+            if not fenced and (m := _MD_ITEM.match(line)):
+                flush()
+                s += m.end()
+            ts, te = _trim(text, s, e)
+            if te == ts:
+                continue
+            if block:
+                block[1], block[2] = te, block[2] + 1
+            else:
+                block[:] = [ts, te, 1]
+    flush()
+    return [a for d in drafts if (a := _freeze(text, source, d)) is not None]
+
+
+def _md_heading(text: str, drafts: list[_Draft], start: int, end: int, level: int) -> None:
+    """A heading: title of a new article (level 1), of an untitled one, else a paragraph."""
+    m = _MD_CLOSING.search(text, start, end)
+    span = _trim(text, start, m.start() if m else end)
+    if span[1] == span[0]:
+        return
+    cur = drafts[-1]
+    if level == 1 and (cur.title_span or cur.paras):
+        cur = _Draft("")
+        drafts.append(cur)
+    if cur.title_span is None and not cur.paras:
+        cur.title_span = span
+    else:
+        cur.paras.append(span)
+
+
+def _md_paragraph(text: str, draft: _Draft, span: Span, lines: int) -> None:
+    """A paragraph; a short single line opening an untitled article is its title."""
+    if draft.title_span is None and not draft.paras and lines == 1 and _looks_short(text[span[0]:span[1]]):
+        draft.title_span = span
+    else:
+        draft.paras.append(span)
+
+
+# -- HTML -------------------------------------------------------------------
+
+_HTML_DROP = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "svg", "iframe",
+                        "select", "button"})
+_HTML_PARA = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt",
+                        "figcaption", "td", "th"})
+_HTML_BLOCK = _HTML_PARA | {"div", "section", "article", "header", "main", "body", "table", "tr", "ul", "ol",
+                            "dl", "figure", "address", "hr", "form", "center"}
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_DATE_META = frozenset({"article:published_time", "og:published_time", "pubdate", "publishdate", "publish_date",
+                        "date", "dc.date", "dc.date.issued", "datepublished"})
+
+
+class HtmlDoc(NamedTuple):
+    """An HTML file as plain text (its decoded text for offsets) plus its metadata."""
+
+    text: str
+    date: str = ""
+    url: str = ""
+
+
+def html_text(markup: str) -> HtmlDoc:
+    """The article text of an HTML page: the decoded text its spans index.
+
+    Layout: the title (first ``<h1>``, else ``<title>``, else the first clause
+    of the first paragraph) on the first line, then each paragraph (text of
+    ``<p>``, ``<h2>``-``<h6>``, ``<li>``, ...; a ``<br>`` starts a new one) on
+    its own line, all separated by blank lines and ending with a newline.
+    Scripts, styles, navigation, asides and footers are dropped; when a page has
+    no paragraph tags, the text of its other blocks (``<div>``) is used.
+    Whitespace runs become one space. Date and URL come from ``<meta>``,
+    ``<time datetime>`` and ``<link rel=canonical>``.
+    """
+    parser = _HtmlExtractor()
+    parser.feed(markup)
+    parser.close()
+    return parser.doc()
+
+
+def parse_html(text: str, source: str) -> list[Article]:
+    """The article in ``html_text`` output: first line the title, each further line a paragraph."""
+    lines = _text_lines(text)
+    if len(lines) < 2:
+        return []
+    return [_freeze(text, source, _Draft("", title_span=lines[0], paras=lines[1:]))]
+
+
+class _HtmlExtractor(HTMLParser):
+    """Collects title, paragraph blocks and metadata from one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.drop = 0            # depth inside dropped elements
+        self.para = 0            # depth inside paragraph elements
+        self.in_title = False
+        self.title: list[str] = []
+        self.buf: list[str] = []
+        self.buf_para = False
+        self.buf_h1 = False
+        self.blocks: list[tuple[str, bool, bool]] = []  # (text, from a paragraph tag, is an h1)
+        self.date = self.url = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "title":
+            self.in_title = True
+        elif tag == "meta":
+            self._meta(a)
+        elif tag == "link" and "canonical" in a.get("rel", "").lower().split():
+            self.url = self.url or a.get("href", "").strip()
+        elif tag == "time" and a.get("datetime"):
+            self.date = self.date or a["datetime"].strip()
+        if tag in _HTML_DROP:
+            self.drop += 1
+        elif tag == "br":
+            self.buf.append("\n")
+        elif tag in _HTML_BLOCK:
+            self._flush()
+            if tag in _HTML_PARA:
+                self.para += 1
+                self.buf_h1 = tag == "h1"
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HTML_DROP:  # <script/> opens nothing
+            return
+        self.handle_starttag(tag, attrs)
+        if tag in _HTML_PARA:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        if tag in _HTML_DROP:
+            self.drop = max(0, self.drop - 1)
+        elif tag in _HTML_BLOCK:
+            self._flush()
+            if tag in _HTML_PARA:
+                self.para = max(0, self.para - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+        elif not self.drop:
+            self.buf.append(data)
+            self.buf_para = self.buf_para or self.para > 0
+
+    def _meta(self, a: dict[str, str]) -> None:
+        key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+        content = a.get("content", "").strip()
+        if key in _DATE_META and content:
+            self.date = self.date or content
+        elif key == "og:url" and content:
+            self.url = self.url or content
+
+    def _flush(self) -> None:
+        """Close the text read since the last block boundary as paragraphs (one per line)."""
+        for line in "".join(self.buf).split("\n"):
+            line = _HTML_SPACE.sub(" ", line).strip()
+            if line:
+                self.blocks.append((line, self.buf_para, self.buf_h1))
+        self.buf, self.buf_para, self.buf_h1 = [], False, False
+
+    def doc(self) -> HtmlDoc:
+        self._flush()
+        blocks = self.blocks
+        if any(from_para for _, from_para, _ in blocks):
+            blocks = [b for b in blocks if b[1]]
+        paras = [t for t, _, _ in blocks]
+        h1 = next((i for i, b in enumerate(blocks) if b[2]), None)
+        if h1 is not None:
+            title = paras.pop(h1)
+        else:
+            title = _HTML_SPACE.sub(" ", "".join(self.title)).strip()
+        if not paras:
+            return HtmlDoc("", self.date, self.url)
+        if not title:
+            s, e = _first_clause(paras[0], (0, len(paras[0])))
+            title = paras[0][s:e]
+        return HtmlDoc("\n\n".join([title, *paras]) + "\n", self.date, self.url)
+
+
+# -- JSON lines -------------------------------------------------------------
+
+
+class JsonlDoc(NamedTuple):
+    """A JSON lines file as text (its decoded text for offsets), its articles and its bad lines."""
+
+    text: str
+    articles: list[Article]
+    bad_lines: list[tuple[int, str]]  # (1-based line number, reason)
+
+
+def jsonl_text(raw: str, source: str) -> JsonlDoc:
+    """Articles of a JSON lines file, one object a line: ``{"title", "text", "date"?, "url"?}``.
+
+    The decoded text the spans index is the layout ``title\\n\\ntext\\n\\n`` for
+    each usable line in file order (``text\\n\\n`` when the title is missing or
+    empty; the title's whitespace runs become one space). Each non-blank line
+    of ``text`` is a paragraph. A line that is not such an object is left out
+    and listed in ``bad_lines``.
+    """
+    parts: list[str] = []
+    drafts: list[tuple[_Draft, str, str]] = []
+    bad: list[tuple[int, str]] = []
+    pos = 0
+    for number, line in enumerate(raw.split("\n"), 1):  # not splitlines: U+2028 may sit in a string
+        if not line.strip():
+            continue
+        item, reason = _jsonl_item(line)
+        if item is None:
+            bad.append((number, reason))
+            continue
+        title = " ".join(_scalar(item.get("title")).split())
+        head = f"{title}\n\n" if title else ""
+        body = item["text"]
+        draft = _Draft("", title_span=(pos, pos + len(title)) if title else None,
+                       paras=[(pos + len(head) + s, pos + len(head) + e) for s, e in _text_lines(body)])
+        drafts.append((draft, _scalar(item.get("date")).strip(), _scalar(item.get("url")).strip()))
+        parts.append(f"{head}{body}\n\n")
+        pos += len(parts[-1])
+    text = "".join(parts)
+    return JsonlDoc(text, [_freeze(text, source, d, date, url) for d, date, url in drafts], bad)
+
+
+def _jsonl_item(line: str) -> tuple[dict | None, str]:
+    """The object on one line, or None and why it cannot be used."""
+    try:
+        item = json.loads(line)
+    except ValueError as e:
+        return None, f"not valid JSON: {getattr(e, 'msg', e)}"
+    if not isinstance(item, dict):
+        return None, "not a JSON object"
+    if not isinstance(item.get("text"), str) or not item["text"].strip():
+        return None, 'no "text" string with article text'
+    return item, ""
+
+
+def _scalar(value: object) -> str:
+    """A metadata value as text; lists, objects and null become ""."""
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""

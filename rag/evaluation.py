@@ -129,8 +129,10 @@ def find_all(text: str, needle: str) -> tuple[int, ...]:
 
 @lru_cache(maxsize=256)
 def read_text(path: str) -> str:
-    """A corpus file decoded as offsets count it: bytes, utf-8-sig, no newline translation."""
-    return Path(path).read_bytes().decode("utf-8-sig")
+    """A corpus file decoded exactly as the index's offsets count it (any supported format)."""
+    from .corpus import read_text as read_corpus_file
+
+    return read_corpus_file(Path(path))
 
 
 def locate_evidence(item: dict, corpus_root: str | Path) -> list[Evidence]:
@@ -140,7 +142,7 @@ def locate_evidence(item: dict, corpus_root: str | Path) -> list[Evidence]:
         path = Path(corpus_root) / source
         try:
             starts = find_all(read_text(str(path)), text)
-        except OSError:
+        except (OSError, RagError):
             raise RagError(f"question {item['id']}: gold file {source} is not in the corpus {corpus_root}; "
                            "fix its seed, or evaluate an index built from the corpus the set was written for") from None
         if not starts:

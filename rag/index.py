@@ -21,6 +21,7 @@ from .dense import DenseIndex
 from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from .models import sha256_file
 from .sparse import SparseIndex
+from .text import TOKENIZER_VERSION
 from .types import Passage
 
 FORMAT_VERSION = 2  # 2: sentence store for quoted answers
@@ -162,6 +163,9 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexCorruptError(
             f"index {index_dir} has format version {manifest.get('format_version')!r}, this rag reads "
             f"version {FORMAT_VERSION}; rebuild it with `{fix}`")
+    if manifest.get("tokenizer") != TOKENIZER_VERSION:
+        raise IndexStaleError(f"index {index_dir} was built with keyword tokeniser {manifest.get('tokenizer')!r}, "
+                              f"this rag uses {TOKENIZER_VERSION!r}; rebuild it with `{fix}`")
     return manifest
 
 

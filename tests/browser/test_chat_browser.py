@@ -1,0 +1,192 @@
+"""The chat in a real browser (Debian's chromium, headless): answers, citations, inert corpus text.
+
+Each test starts ``python -m ui.app`` on a free port and drives it with Playwright. Screenshots
+go to ``artifacts/`` at the repository root.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+INJECTION_CORPUS = ROOT / "tests" / "fixtures" / "injection_corpus"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+START_TIMEOUT = 120  # seconds: the app loads the real embedding model before it listens
+ANSWER_TIMEOUT_MS = 90_000
+EXIT_INDEX_UNUSABLE = 2  # ui.app's exit code when the index is missing, stale or corrupt
+
+
+class AppExited(RuntimeError):
+    """The app process ended before it listened."""
+
+    def __init__(self, code: int, output: str):
+        super().__init__(f"ui.app exited with {code}:\n{output}")
+        self.code, self.output = code, output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_answers(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextlib.contextmanager
+def running_app(*args: str) -> Iterator[str]:
+    """Start the chat app on a free port; yield its URL; stop it at the end."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen([sys.executable, "-m", "ui.app", *args], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not port_answers(port):
+            if proc.poll() is not None:
+                log.seek(0)
+                raise AppExited(proc.returncode, log.read())
+            if time.monotonic() > deadline:
+                pytest.fail(f"ui.app did not listen on port {port} within {START_TIMEOUT} s")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing; `make browser` installs chromium and a CJK font")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def default_app() -> Iterator[str]:
+    """The app on the default index; skipped when that index cannot be used."""
+    try:
+        with running_app() as url:
+            yield url
+    except AppExited as err:
+        if err.code != EXIT_INDEX_UNUSABLE:
+            raise
+        pytest.skip(f"default index unusable (`make index` builds it): {err.output.strip()}")
+
+
+@pytest.fixture
+def injection_app(tmp_path: Path) -> Iterator[str]:
+    """The app on a tiny fake-encoder index of a page whose article body holds markup."""
+    index = tmp_path / "index"
+    rag_cli = Path(sys.executable).with_name("rag")
+    subprocess.run([str(rag_cli), "index", "build", "--corpus", str(INJECTION_CORPUS),
+                    "--index", str(index), "--model", "fake-64"], cwd=ROOT, check=True,
+                   capture_output=True, timeout=300)
+    with running_app("--index", str(index)) as url:
+        yield url
+
+
+def open_chat(page, url: str):
+    """Load the page and wait until Gradio has rendered the question box."""
+    page.goto(url, wait_until="domcontentloaded")
+    box = page.locator("#question textarea")
+    box.wait_for(state="visible", timeout=60_000)
+    return box
+
+
+def ask(page, question: str, *, click: bool = False) -> str:
+    """Send a question (Enter, or the Ask button) and return the text of the new reply."""
+    bots = page.locator('#chat [data-testid="bot"]')
+    before = bots.count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    if click:
+        page.locator("#ask").click()
+    else:
+        box.press("Enter")
+    page.wait_for_function(
+        """([n]) => {
+            const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+            return bots.length > n && !document.querySelector('#chat .pending')
+                && bots[bots.length - 1].innerText.trim().length > 0;
+        }""", arg=[before], timeout=ANSWER_TIMEOUT_MS)
+    return bots.last.inner_text()
+
+
+def seed_names() -> list[str]:
+    return sorted(p.name for p in (ROOT / "seeds").glob("*.txt"))
+
+
+def test_chat_answers_chinese_and_english_with_citations(page, default_app):
+    open_chat(page, default_app)
+    started = time.monotonic()
+    zh = ask(page, "霍林郭勒市划分了多少个网格?")
+    print(f"\nfirst answer in the browser after {time.monotonic() - started:.1f} s")
+    en = ask(page, "How many grid workers does Huolingol have?", click=True)
+    for reply in (zh, en):
+        assert "“" in reply and "[1]" in reply, reply
+        assert any(name in reply for name in seed_names()), reply
+    sources = page.locator("#sources-box")
+    assert sources.locator(".src-card").count() >= 1 and sources.locator("mark").count() >= 1
+    assert "[1]" in page.locator("#citations textarea").input_value()
+    page.wait_for_timeout(1000)  # let Gradio's end-of-event fade settle before the screenshot
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+
+def test_blank_question_gets_a_friendly_message(page, injection_app):
+    open_chat(page, injection_app)
+    page.locator("#ask").click()
+    page.wait_for_function("""() => [...document.querySelectorAll('#chat [data-testid="bot"]')]
+        .some(b => b.innerText.includes('请输入一个问题'))""", timeout=30_000)
+
+
+def test_corpus_and_user_markup_render_as_text(page, injection_app):
+    open_chat(page, injection_app)
+    reply = ask(page, "智慧河套灌区服务平台的用户留言写了什么?")
+    assert "000_injection_page.txt" in reply and "[1]" in reply
+    sources = page.locator("#sources-box")
+    assert "<script>window.__pwned=1</script>" in sources.inner_text()
+    assert sources.get_by_text("<script>window.__pwned=1</script>", exact=False).first.is_visible()
+    ask(page, '平台留言<img src=x onerror="window.__pwned=2"><b>图片</b>')
+    assert '<img src=x onerror="window.__pwned=2">' in page.locator("#chat").inner_text()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator("#chat b, #sources-box script, #chat script").count() == 0
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "injection.png"), full_page=True)

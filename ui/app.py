@@ -1,0 +1,304 @@
+"""The Gradio chat over the newspaper archive: quoted answers, numbered citations, a sources panel.
+
+    python -m ui.app [--index DIR] [--host 127.0.0.1] [--port N] [--auth user:password]
+
+Thin by design: it calls only what ``rag`` exports. The formatting functions at the top are pure
+(answer -> chat Markdown, hit -> escaped HTML) so they can be unit-tested without a browser.
+
+Follow-up questions: every question is retrieved on its own, without the earlier turns. Prior
+turns pollute retrieval (the old topic's words outrank the new question's, a common complaint
+about chat-over-documents tools), and the answers here are verbatim quotes, so there is no
+generated text that would need the conversation as context. The history stays visible for the
+reader, and the page says to write follow-ups as complete questions.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls home
+
+import argparse
+import html
+import re
+import sys
+from collections.abc import Iterable, Sequence
+
+import gradio as gr
+
+import rag
+
+DEFAULT_PORT = 7860
+DEFAULT_K = 5
+NEAREST_SHOWN = 3  # passages listed when no quote answers the question
+CONTEXT_BEFORE, CONTEXT_AFTER = 80, 160  # characters of the passage shown around a quote
+EXAMPLES = [
+    "网格员平时负责哪些工作?",
+    "霍林郭勒市划分了多少个网格?",
+    "How many grid workers does Huolingol have?",
+    "内蒙古好人评选有什么作用?",
+]
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-!|~$])")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u2018-\u201d]")
+BLANK_LINES = re.compile(r"\n\s*\n")  # shown as one line break in the sources panel
+LINE_BREAK = re.compile(r"[ \t\u3000]*\n\s*")
+
+TEXTS = {
+    "zh": {
+        "empty": "请输入一个问题,例如:“霍林郭勒市划分了多少个网格?”",
+        "none": "档案中没有能回答这个问题的段落。以下是最接近的段落,供参考:",
+        "no_hits": "档案中没有找到相关段落。",
+        "sources": "出处",
+        "error": "出错了:",
+    },
+    "en": {
+        "empty": "Please type a question, e.g. “How many grid workers does Huolingol have?”",
+        "none": "The archive holds no passage that answers this. The nearest passages, for reference:",
+        "no_hits": "The archive holds no related passage.",
+        "sources": "Sources",
+        "error": "Error: ",
+    },
+}
+
+
+# ---------------------------------------------------------------- pure formatting
+
+def language(question: str) -> str:
+    """'zh' when the question contains Chinese characters (or is blank), else 'en'."""
+    return "zh" if CJK.search(question or "") or not (question or "").strip() else "en"
+
+
+def escape_markdown(text: str) -> str:
+    """Corpus or user text as inert Markdown: no HTML, no emphasis, links or maths."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def one_line(text: str) -> str:
+    """Join lines (column and paragraph breaks on the page): nothing next to Chinese text,
+    a space between Latin words."""
+    def joiner(m: re.Match) -> str:
+        around = text[m.start() - 1:m.start()] + text[m.end():m.end() + 1]
+        return "" if CJK_OR_PUNCT.search(around) else " "
+    return LINE_BREAK.sub(joiner, text).strip()
+
+
+def citation(item) -> str:
+    """Plain-text citation of a quote or hit: ``标题, 000_x.txt:120-180``."""
+    return f"{one_line(item.title) or '—'}, {item.source}:{item.start}-{item.end}"
+
+
+def cited_items(answer: rag.Answer) -> list:
+    """What the reply cites: the quotes, or the nearest hits when no quote answers."""
+    return list(answer.quotes) if answer.quotes else list(answer.hits[:NEAREST_SHOWN])
+
+
+def format_answer(answer: rag.Answer) -> str:
+    """The chat reply as Markdown: “quote” [n] lines, then the numbered citations."""
+    t = TEXTS[language(answer.question)]
+    items = cited_items(answer)
+    if not items:
+        return t["no_hits"]
+    lines = [] if answer.quotes else [t["none"], ""]
+    for n, q in enumerate(items, 1):
+        lines += [f"> “{escape_markdown(one_line(q.text))}” \\[{n}\\]", ""]
+    lines += [f"**{t['sources']}**", ""]
+    lines += [f"\\[{n}\\] {escape_markdown(citation(q))}  " for n, q in enumerate(items, 1)]
+    return "\n".join(lines)
+
+
+def format_citations(answer: rag.Answer) -> str:
+    """Copyable citations, one per line: ``[1] 标题, 000_x.txt:120-180``."""
+    return "\n".join(f"[{n}] {citation(q)}" for n, q in enumerate(cited_items(answer), 1))
+
+
+def context_hit(quote, hits: Iterable):
+    """The retrieved passage that contains the quote, or None."""
+    return next((h for h in hits if h.source == quote.source and h.start <= quote.start
+                 and quote.end <= h.end), None)
+
+
+def highlighted(text: str, start: int, end: int) -> str:
+    """Escaped text with text[start:end] wrapped in <mark>, the only markup added."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    before, quote, after = (html.escape(BLANK_LINES.sub("\n", part))
+                            for part in (text[:start], text[start:end], text[end:]))
+    return f"{before}<mark>{quote}</mark>{after}"
+
+
+def excerpt(context, item, before: int = CONTEXT_BEFORE, after: int = CONTEXT_AFTER
+            ) -> tuple[str, int, int, bool, bool]:
+    """The context passage cut around the quote: (text, quote start, quote end, cut before,
+    cut after), offsets relative to the returned text."""
+    qs, qe = item.start - context.start, item.end - context.start
+    lo, hi = max(0, qs - before), min(len(context.text), qe + after)
+    return context.text[lo:hi], qs - lo, qe - lo, lo > 0, hi < len(context.text)
+
+
+def passage_html(n: int, item, context=None) -> str:
+    """One source card: number, title, file and span, the passage with the quote highlighted."""
+    if context is None:
+        body = highlighted(item.text, 0, len(item.text))
+        meta = f"{html.escape(item.source)}</code> · {item.start}–{item.end}"
+    else:
+        text, qs, qe, before, after = excerpt(context, item)
+        body = ("…" if before else "") + highlighted(text, qs, qe) + ("…" if after else "")
+        meta = (f"{html.escape(item.source)}</code> · 引文 {item.start}–{item.end}"
+                f" · 段落 {context.start}–{context.end}")
+    return (
+        f'<article class="src-card" id="src-{n}">'
+        f'<header><span class="src-num">[{n}]</span> <span class="src-title">{html.escape(item.title or "—")}</span></header>'
+        f'<div class="src-meta"><code>{meta}</div>'
+        f'<div class="src-text">{body}</div></article>'
+    )
+
+
+def sources_html(answer: rag.Answer | None) -> str:
+    """The sources panel: one card per cited passage, shown in its retrieved context."""
+    if answer is None:
+        return placeholder_html()
+    items = cited_items(answer)
+    if not items:
+        return placeholder_html(TEXTS[language(answer.question)]["no_hits"])
+    cards = [passage_html(n, q, context_hit(q, answer.hits)) for n, q in enumerate(items, 1)]
+    return '<div class="src-list">' + "".join(cards) + "</div>"
+
+
+def placeholder_html(message: str = "提问后,这里显示每条引文在原文中的位置。<br>"
+                     "Ask a question to see each quote in its article.") -> str:
+    """The empty sources panel. ``message`` is trusted app text, never corpus text."""
+    return f'<div class="src-empty">{message}</div>'
+
+
+# ---------------------------------------------------------------- chat handlers
+
+def user_turn(message: str, history: list) -> tuple[list, str, str]:
+    """Show the user's question at once (escaped), clear the input box, keep the question."""
+    history = list(history or [])
+    if (message or "").strip():
+        history.append({"role": "user", "content": escape_markdown(message.strip())})
+    return history, "", message or ""
+
+
+def make_responder(base: rag.Retriever):
+    """The bot-turn handler bound to a loaded retriever."""
+
+    def respond(message: str, history: list, k: float, mode: str):
+        """Answer the current question alone (see module docstring) and fill the panels."""
+        question = (message or "").strip()
+        history = list(history or [])
+        if not question:
+            history.append({"role": "assistant", "content": TEXTS[language(question)]["empty"]})
+            return history, placeholder_html(), ""
+        try:
+            answer = base.answer(question, k=int(k), mode=mode)
+        except rag.RagError as err:
+            reply = TEXTS[language(question)]["error"] + escape_markdown(str(err))
+            history.append({"role": "assistant", "content": reply})
+            return history, placeholder_html(), ""
+        history.append({"role": "assistant", "content": format_answer(answer)})
+        return history, sources_html(answer), format_citations(answer)
+
+    return respond
+
+
+# ---------------------------------------------------------------- layout
+
+CSS = """
+.gradio-container { max-width: 1400px !important; margin: 0 auto !important; }
+body, .gradio-container, .prose { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC",
+  "Microsoft YaHei", system-ui, sans-serif !important; }
+#app-title h1 { margin: 0.2em 0 0; font-size: 1.6em; }
+#app-title p { margin: 0.2em 0 0.6em; color: var(--body-text-color-subdued); }
+#chat .message { font-size: 15px; line-height: 1.75; }
+.src-list { max-height: 620px; overflow-y: auto; padding-right: 6px; }
+.src-list { display: flex; flex-direction: column; gap: 12px; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 12px 14px;
+  background: var(--background-fill-primary); }
+.src-card header { font-weight: 600; font-size: 15px; margin-bottom: 4px; }
+.src-num { color: var(--color-accent); margin-right: 2px; }
+.src-meta { font-size: 12px; color: var(--body-text-color-subdued); margin-bottom: 8px; }
+.src-meta code { font-size: 12px; }
+.src-text { white-space: pre-wrap; font-size: 14px; line-height: 1.8; }
+.src-text mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+.src-empty { color: var(--body-text-color-subdued); padding: 24px 8px; text-align: center; line-height: 1.8; }
+"""
+
+INTRO = """# 报纸档案问答 · Newspaper archive Q&A
+每个回答都是报纸原文的引文,附编号出处(标题、文件、字符位置)。每个问题单独检索:追问时请写完整的问题。
+*Answers are verbatim quotes with numbered citations. Each question is searched on its own, so write follow-ups in full.*"""
+
+
+def build_app(retriever: rag.Retriever) -> gr.Blocks:
+    """The page: chat on the left, sources and settings on the right."""
+    respond = make_responder(retriever)
+    with gr.Blocks(title="报纸档案问答") as demo:
+        gr.Markdown(INTRO, elem_id="app-title")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=6):
+                chat = gr.Chatbot(
+                    elem_id="chat", label="对话 · Chat", show_label=False, height=580, sanitize_html=True, allow_tags=False,
+                    latex_delimiters=[], buttons=["copy"], feedback_options=None,
+                    placeholder="问一个关于报纸档案的问题 · Ask about the archive")
+                with gr.Row():
+                    box = gr.Textbox(elem_id="question", show_label=False, scale=8, lines=1, max_lines=4,
+                                     placeholder="输入问题,按 Enter 发送 · Type a question, press Enter",
+                                     autofocus=True)
+                    send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="ask", min_width=120)
+                gr.Examples(EXAMPLES, inputs=box, label="示例问题 · Examples")
+                clear = gr.Button("清空对话 · Clear", size="sm", variant="secondary")
+            with gr.Column(scale=5):
+                gr.Markdown("### 出处 · Sources")
+                sources = gr.HTML(placeholder_html(), elem_id="sources-box")
+                cites = gr.Textbox(label="引用(可复制) · Citations", lines=3, max_lines=10,
+                                   interactive=False, buttons=["copy"], elem_id="citations")
+                with gr.Accordion("设置 · Settings", open=False):
+                    k = gr.Slider(1, 10, value=DEFAULT_K, step=1, label="检索段落数 · Passages (k)")
+                    mode = gr.Radio(list(rag.MODES), value=rag.DEFAULT_MODE, label="检索方式 · Search mode")
+        pending = gr.State("")
+        for trigger in (box.submit, send.click):
+            trigger(user_turn, [box, chat], [chat, box, pending], queue=False).then(
+                respond, [pending, chat, k, mode], [chat, sources, cites])
+        clear.click(lambda: ([], placeholder_html(), ""), None, [chat, sources, cites], queue=False)
+    return demo
+
+
+# ---------------------------------------------------------------- entry point
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options; the port defaults to $GRADIO_SERVER_PORT, then 7860."""
+    p = argparse.ArgumentParser(prog="python -m ui.app", description=__doc__.splitlines()[0])
+    p.add_argument("--index", help="index folder (default: the project's default index)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT") or DEFAULT_PORT))
+    p.add_argument("--auth", help="require a login, given as user:password")
+    return p.parse_args(argv)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:password' -> (user, password); None when not given."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not (sep and user and password):
+        raise SystemExit("--auth must look like user:password")
+    return user, password
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Load the index once, then serve the chat; exit 2 when the index cannot be used."""
+    args = parse_args(argv)
+    auth = parse_auth(args.auth)
+    try:
+        retriever = rag.Retriever.load(args.index)
+    except rag.RagError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"loaded {retriever.index_dir} ({len(retriever)} passages)", flush=True)
+    build_app(retriever).queue(default_concurrency_limit=2).launch(
+        server_name=args.host, server_port=args.port, share=False, auth=auth,
+        theme=gr.themes.Soft(primary_hue="teal"), css=CSS, footer_links=[])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
