@@ -31,6 +31,24 @@ def passage_input(passage: Passage, template: str) -> str:
     return template.format(title=title) + clean_for_embedding(passage.text)
 
 
+def cpu_has_bf16() -> bool:
+    """True on CPUs with native bfloat16 dot products (AVX512-BF16 or AMX)."""
+    try:
+        flags = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def compute_dtype():
+    """bfloat16 where the CPU computes it natively: query encoding 95 -> 65 ms for EmbeddingGemma
+    here, cosine to float32 vectors >= 0.998. RAG_DTYPE=float32 forces full precision."""
+    import torch
+
+    wanted = os.environ.get("RAG_DTYPE") or ("bfloat16" if cpu_has_bf16() else "float32")
+    return {"bfloat16": torch.bfloat16, "float32": torch.float32}[wanted]
+
+
 class SentenceTransformerEncoder:
     """A cached, verified model from the registry, run on the CPU with the hub switched off."""
 
@@ -46,7 +64,8 @@ class SentenceTransformerEncoder:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True,
+                                         model_kwargs={"torch_dtype": compute_dtype()})
         self.name, self.dim, self.spec = name, spec.dim, spec
 
     def _encode(self, texts: list[str]) -> np.ndarray:
