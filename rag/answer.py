@@ -9,6 +9,7 @@ no quotes ("the archive does not say").
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,15 +21,22 @@ HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
 RANK_BONUS = 0.05  # added to a sentence from the best passage, shrinking as 1/rank
 # Calibrated on eval/dev.jsonl with `rag eval` ("calibrated_threshold_on_this_set"): the
-# highest value that refuses at most ~3% of answerable questions (0.487 dev, 0.437 holdout).
-MIN_CONFIDENCE = 0.45
+# highest value that refuses at most ~3% of answerable questions (0.500 dev, 0.475 holdout).
+MIN_CONFIDENCE = 0.48
 QUOTE_MARGIN = 0.08  # extra quotes must score within this of the best one
+QUANTITY_BONUS = 0.05  # a "how many / when" question prefers sentences that state a quantity
+
+# The question asks for a number or a date ...
+ASKS_QUANTITY = re.compile(r"多少|几[个名人年月日次项家处亩米吨元万岁天种类支条]?|多长|多大|多久|哪一?年|何时|什么时候"
+                           r"|how (many|much|long|old)|what year|which year|\bwhen\b", re.I)
+# ... and a sentence states one (digits or Chinese numerals followed by a measure word).
+STATES_QUANTITY = re.compile(r"[0-9０-９一二三四五六七八九十百千万两]+\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多]")
 
 
 @dataclass(frozen=True)
 class Candidate:
     sentence: Passage
-    similarity: float  # cosine between question and sentence
+    similarity: float  # cosine between question and sentence, plus any answer-type bonus
     hit_rank: int  # 0 for the best passage
 
     @property
@@ -55,15 +63,26 @@ class SentenceStore:
         return [sid for sid in ids[lo:hi] if self.sentences[sid].end > start]
 
 
-def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray) -> list[Candidate]:
-    """Each sentence of the top passages once, tagged with the best rank it was found at."""
+def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
+               question: str = "") -> list[Candidate]:
+    """Each sentence of the top passages once, tagged with the best rank it was found at.
+
+    Similarity is the cosine, plus QUANTITY_BONUS when the question asks for a number
+    and the sentence states one (measured on dev/holdout: first quote right 0.79/0.83 -> 0.80/0.86).
+    """
     rank_of: dict[int, int] = {}
     for rank, hit in enumerate(hits[:HITS_CONSIDERED]):
         for sid in store.within(hit.source, hit.start, hit.end):
             rank_of.setdefault(sid, rank)
     ids = list(rank_of)
     sims = (store.vectors.vectors(ids) @ query_vector).tolist() if ids else []
-    return [Candidate(store.sentences[sid], sim, rank_of[sid]) for sid, sim in zip(ids, sims)]
+    wants_quantity = bool(ASKS_QUANTITY.search(question))
+    return [Candidate(store.sentences[sid], sim + answer_type_bonus(wants_quantity, store.sentences[sid].text),
+                      rank_of[sid]) for sid, sim in zip(ids, sims)]
+
+
+def answer_type_bonus(wants_quantity: bool, sentence: str) -> float:
+    return QUANTITY_BONUS if wants_quantity and STATES_QUANTITY.search(sentence) else 0.0
 
 
 def confidence(cands: list[Candidate]) -> float:

@@ -6,6 +6,7 @@ dropped repeat, another article in between) starts a new run.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -78,11 +79,26 @@ def chunk_articles(articles: list[Article], text: str, params: ChunkingParams = 
 MIN_SENTENCE_CHARS = 6  # shorter pieces ("一、二、三!") quote nothing useful
 
 
+ATTRIBUTION = re.compile(r"^[^“”\"]{1,30}(说|表示|介绍|感慨|坦言|告诉记者)[。！!]?$")
+
+
+def with_attributions(paragraph: str, spans: list[Span]) -> list[Span]:
+    """Join '“……。”张三说。' into one sentence: the quoted words and who said them belong together."""
+    joined: list[Span] = []
+    for s, e in spans:
+        if joined and joined[-1][1] == s and paragraph[s - 1] in "”\"" and ATTRIBUTION.match(paragraph[s:e]):
+            joined[-1] = (joined[-1][0], e)
+        else:
+            joined.append((s, e))
+    return joined
+
+
 def article_sentences(article: Article, text: str) -> list[Passage]:
     """Every sentence of an article's paragraphs, verbatim with offsets: the units answers quote."""
     out = []
     for p_start, p_end in article.paragraphs:
-        for s, e in sentence_spans(text[p_start:p_end], lines_end_sentences=False):
+        paragraph = text[p_start:p_end]
+        for s, e in with_attributions(paragraph, sentence_spans(paragraph, lines_end_sentences=False)):
             if e - s >= MIN_SENTENCE_CHARS:
                 out.append(Passage(article.source, article.title, article.section, p_start + s, p_start + e,
                                    text[p_start + s:p_start + e]))

@@ -124,16 +124,20 @@ def _swap_symlink(index_dir: Path, target: Path) -> None:
 
 
 def _remove_abandoned_builds(index_dir: Path, keep: Path) -> None:
-    """Folders of builds whose process died before the swap are garbage once a newer build landed."""
+    """Folders of builds whose process died before the swap are garbage once a newer build landed,
+    and so are the temporary links (``.<index>.link.<pid>``) of builders killed mid-swap."""
     for folder in index_dir.parent.glob(f".{index_dir.name}.2*"):
         if folder.resolve() != keep.resolve() and folder.is_dir() and not _builder_alive(folder):
             shutil.rmtree(folder, ignore_errors=True)
+    for link in index_dir.parent.glob(f".{index_dir.name}.link.*"):
+        if link.is_symlink() and not _builder_alive(link, pid_at=-1):
+            link.unlink(missing_ok=True)
 
 
-def _builder_alive(folder: Path) -> bool:
+def _builder_alive(folder: Path, pid_at: int = -2) -> bool:
     """A build folder is named .<index>.<stamp>.<pid>.<random>; another live process may still be writing it."""
     try:
-        pid = int(folder.name.rsplit(".", 2)[-2])
+        pid = int(folder.name.split(".")[pid_at])
     except (IndexError, ValueError):
         return False
     if pid == os.getpid():
@@ -149,16 +153,31 @@ def _builder_alive(folder: Path) -> bool:
 
 # --- loading -------------------------------------------------------------------
 
-def read_manifest(index_dir: Path) -> dict:
+REQUIRED_KEYS = {"format_version": int, "model": dict, "corpus": dict, "passages": int, "sentences": int,
+                 "parts": dict, "chunking": dict}
+REQUIRED_PARTS = (PASSAGES, VECTORS, SENTENCES, SENTENCE_VECTORS)
+LOAD_ATTEMPTS = 3  # a rebuild may swap the link (and delete the old folder) while we read
+
+
+def read_manifest(index_dir: Path, folder: Path | None = None) -> dict:
+    """The manifest of index_dir (read from ``folder``, its resolved build folder, when given)."""
     index_dir = Path(index_dir)
-    path = index_dir / MANIFEST
+    path = (folder or index_dir) / MANIFEST
     fix = build_command(index_dir)
+    if index_dir.is_symlink() and not index_dir.exists():
+        raise IndexMissingError(f"index {index_dir} points to a missing folder ({os.readlink(index_dir)}); "
+                                f"rebuild with `{fix}`")
     if not path.exists():
+        if index_dir.is_dir():
+            raise IndexMissingError(f"index folder {index_dir} has no {MANIFEST} (an unfinished or foreign "
+                                    f"build); rebuild with `{fix}`")
         raise IndexMissingError(f"no index at {index_dir}; build it with `{fix}`")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise IndexCorruptError(f"index manifest {path} is unreadable ({exc}); rebuild with `{fix}`") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"index manifest {path} is not a JSON object; rebuild with `{fix}`")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexCorruptError(
             f"index {index_dir} has format version {manifest.get('format_version')!r}, this rag reads "
@@ -166,32 +185,59 @@ def read_manifest(index_dir: Path) -> dict:
     if manifest.get("tokenizer") != TOKENIZER_VERSION:
         raise IndexStaleError(f"index {index_dir} was built with keyword tokeniser {manifest.get('tokenizer')!r}, "
                               f"this rag uses {TOKENIZER_VERSION!r}; rebuild it with `{fix}`")
+    _check_manifest_shape(manifest, path, fix)
     return manifest
 
 
-def verify_parts(index_dir: Path, manifest: dict) -> None:
+def _check_manifest_shape(manifest: dict, path: Path, fix: str) -> None:
+    """A manifest that parses but lacks a field or a part is as corrupt as one that does not parse."""
+    bad = [key for key, kind in REQUIRED_KEYS.items() if not isinstance(manifest.get(key), kind)]
+    bad += [f"{sub} of {key}" for key, subs in (("model", ("name", "fingerprint")), ("corpus", ("root", "hash", "files")))
+            if isinstance(manifest.get(key), dict) for sub in subs if sub not in manifest[key]]
+    bad += [f"part {part}" for part in REQUIRED_PARTS if part not in (manifest.get("parts") or {})]
+    if bad:
+        raise IndexCorruptError(f"index manifest {path} lacks or garbles {', '.join(bad)}; rebuild with `{fix}`")
+
+
+def verify_parts(index_dir: Path, manifest: dict, folder: Path | None = None) -> None:
     """Every part must exist with the hash the manifest recorded: no silent truncation."""
     fix = build_command(index_dir)
     for rel, digest in manifest.get("parts", {}).items():
-        path = Path(index_dir) / rel
-        if not path.exists():
-            raise IndexCorruptError(f"index file {path} is missing; rebuild with `{fix}`")
+        path = Path(folder or index_dir) / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"index file {Path(index_dir) / rel} is missing; rebuild with `{fix}`")
         if sha256_file(path) != digest:
-            raise IndexCorruptError(f"index file {path} is corrupted (sha256 differs from the manifest); "
-                                    f"rebuild with `{fix}`")
+            raise IndexCorruptError(f"index file {Path(index_dir) / rel} is corrupted (sha256 differs from the "
+                                    f"manifest); rebuild with `{fix}`")
 
 
 def load_index(index_dir: Path) -> IndexData:
+    """Read every part from the one build folder the index link points to.
+
+    The link is resolved once, so a rebuild that swaps it mid-load cannot mix two builds; if that
+    rebuild also deleted the folder being read, the load starts again from the new link.
+    """
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    verify_parts(index_dir, manifest)
+    for attempt in range(LOAD_ATTEMPTS):
+        folder = index_dir.resolve()
+        try:
+            return _load_folder(index_dir, folder)
+        except (IndexMissingError, IndexCorruptError):
+            if attempt + 1 == LOAD_ATTEMPTS or index_dir.resolve() == folder:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load_folder(index_dir: Path, folder: Path) -> IndexData:
+    manifest = read_manifest(index_dir, folder)
+    verify_parts(index_dir, manifest, folder)
     fix = build_command(index_dir)
     try:
-        passages = _read_passages(index_dir / PASSAGES)
-        dense = DenseIndex.load(index_dir / VECTORS)
-        sparse = SparseIndex.load(index_dir / BM25_DIR)
-        sentences = _read_passages(index_dir / SENTENCES)
-        sentence_dense = DenseIndex.load(index_dir / SENTENCE_VECTORS)
+        passages = _read_passages(folder / PASSAGES)
+        dense = DenseIndex.load(folder / VECTORS)
+        sparse = SparseIndex.load(folder / BM25_DIR)
+        sentences = _read_passages(folder / SENTENCES)
+        sentence_dense = DenseIndex.load(folder / SENTENCE_VECTORS)
     except Exception as exc:  # hashes matched, so this is a format we cannot read
         raise IndexCorruptError(f"index {index_dir} cannot be read ({type(exc).__name__}: {exc}); "
                                 f"rebuild with `{fix}`") from None

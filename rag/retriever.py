@@ -117,7 +117,7 @@ class Retriever:
         question, k, mode = validate_query(question), validate_k(k), validate_mode(mode or self.mode)
         vector = self.encoder.encode_queries([question])[0]
         hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED))
-        candidates = answer.candidates(hits, self.sentences, vector)
+        candidates = answer.candidates(hits, self.sentences, vector, question)
         quotes = answer.select_quotes(question, candidates, min_confidence)
         return Answer(question, quotes, hits[:k], answer.confidence(candidates))
 
