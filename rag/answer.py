@@ -81,19 +81,40 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
                       rank_of[sid]) for sid, sim in zip(ids, sims)]
 
 
+# "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
+ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(个|名|位|人|户|元|块钱|钱|亩|吨|岁|天|次|处|家|项|米|公里|袋|册|份|场|支|条|所|座|间|小时)")
+SAME_UNITS = {"名": "名人位", "位": "名人位", "人": "名人位", "钱": "元", "块钱": "元"}
+
+
+def states_asked_unit(question: str, cands: list[Candidate]) -> bool:
+    """False when the question asks "how many <unit>" and no candidate states a number of that unit:
+    the archive talks about the subject but never gives that figure, so quoting would mislead."""
+    asked = ASKED_UNIT.search(question)
+    if not asked:
+        return True
+    units = SAME_UNITS.get(asked.group(1), asked.group(1))
+    pattern = re.compile(r"[0-9０-９一二三四五六七八九十百千万两]+\s*(?:多|余)?\s*[" + units + "]")
+    return any(pattern.search(c.sentence.text) for c in cands)
+
+
 def answer_type_bonus(wants_quantity: bool, sentence: str) -> float:
     return QUANTITY_BONUS if wants_quantity and STATES_QUANTITY.search(sentence) else 0.0
 
 
-def confidence(cands: list[Candidate]) -> float:
-    return max((c.score for c in cands), default=float("-inf"))
+UNSTATED_PENALTY = 1.0  # pushes confidence below any threshold: the asked figure is not there
+
+
+def confidence(question: str, cands: list[Candidate]) -> float:
+    """Best sentence score, minus a penalty when the question's asked quantity is never stated."""
+    best = max((c.score for c in cands), default=float("-inf"))
+    return best if states_asked_unit(question, cands) else best - UNSTATED_PENALTY
 
 
 def select_quotes(question: str, cands: list[Candidate], min_confidence: float | None = None) -> list[Quote]:
     """1-3 best sentences, adjacent ones merged, no text twice; [] below the confidence threshold."""
     threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
     ranked = sorted(cands, key=lambda c: (-c.score, c.sentence.source, c.sentence.start))
-    if not ranked or ranked[0].score < threshold:
+    if not ranked or confidence(question, cands) < threshold:
         return []
     chosen: list[Candidate] = []
     for cand in ranked:

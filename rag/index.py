@@ -204,9 +204,13 @@ def verify_parts(index_dir: Path, manifest: dict, folder: Path | None = None) ->
     fix = build_command(index_dir)
     for rel, digest in manifest.get("parts", {}).items():
         path = Path(folder or index_dir) / rel
-        if not path.is_file():
+        try:
+            actual = sha256_file(path) if path.is_file() else None
+        except OSError:  # vanished while we read: a rebuild deleted this folder
+            actual = None
+        if actual is None:
             raise IndexCorruptError(f"index file {Path(index_dir) / rel} is missing; rebuild with `{fix}`")
-        if sha256_file(path) != digest:
+        if actual != digest:
             raise IndexCorruptError(f"index file {Path(index_dir) / rel} is corrupted (sha256 differs from the "
                                     f"manifest); rebuild with `{fix}`")
 

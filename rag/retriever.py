@@ -119,7 +119,7 @@ class Retriever:
         hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED))
         candidates = answer.candidates(hits, self.sentences, vector, question)
         quotes = answer.select_quotes(question, candidates, min_confidence)
-        return Answer(question, quotes, hits[:k], answer.confidence(candidates))
+        return Answer(question, quotes, hits[:k], answer.confidence(question, candidates))
 
     @cached_property
     def sentences(self) -> answer.SentenceStore:

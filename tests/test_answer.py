@@ -46,3 +46,13 @@ def test_merge_adjacent_keeps_separate_files_apart():
     a = Quote("第一句话。", "a.txt", 0, 5, "t", 0.9)
     b = Quote("第二句话。", "b.txt", 5, 10, "t", 0.8)
     assert merge_adjacent([a, b]) == [a, b]
+
+
+def test_a_quantity_never_stated_gets_no_quote():
+    text = "全村共有农户300户。村里建了大棚。"
+    hh = Passage("a.txt", "t", "", 0, 10, text[:10])
+    other = Passage("a.txt", "t", "", 10, 16, text[10:])
+    assert select_quotes("村里有多少户?", [Candidate(hh, 0.7, 0)], min_confidence=0.5)
+    assert select_quotes("村里建了多少亩大棚?", [Candidate(hh, 0.7, 0), Candidate(other, 0.7, 0)],
+                         min_confidence=0.5) == []
+    assert select_quotes("有哪几位代表?", [Candidate(other, 0.7, 0)], min_confidence=0.5)

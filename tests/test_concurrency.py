@@ -1,0 +1,165 @@
+"""Many users at once: the chat app under 20 concurrent clients, and readers while an index is rebuilt.
+
+The app test uses the real default index and model (marker ``model``) and drives ``python -m ui.app``
+through gradio_client over loopback, the way the page does: ``/user_turn`` then ``/respond`` in one
+session. It prints p50/p95 latency and asserts no timing, only that every reply is a cited answer
+or the no-answer message.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rag
+from rag.build import build_index
+from rag.chunking import ChunkingParams
+from rag.index import load_index
+
+from support import read_source
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS, QUESTIONS_EACH = 20, 10
+START_TIMEOUT = 180  # the app loads the embedding model before it listens
+TOTAL_TIMEOUT = 900  # all 200 questions
+ENGLISH = ["How many grid workers does Huolingol have?", "What does a grid worker do every day?",
+           "Who was honoured as a national model of bravery in 2022?", "What is the weather on Mars?"]
+CITED = re.compile(r"\\\[1\\\].*\.\w+:\d+\\-\d+")  # “\[1\] title, file.txt:12\-34” in the reply Markdown
+NO_ANSWER = ("档案中没有能回答这个问题的段落", "档案中没有找到相关段落", "The archive holds no")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_answers(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextlib.contextmanager
+def running_app(*args: str) -> Iterator[str]:
+    """Start the chat app on a free loopback port (as tests/browser does); yield its URL; stop it."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen([sys.executable, "-m", "ui.app", "--host", "127.0.0.1", *args], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not port_answers(port):
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"ui.app exited with {proc.returncode}:\n{log.read()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"ui.app did not listen on port {port} within {START_TIMEOUT} s")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def dev_questions(n: int) -> list[str]:
+    lines = (ROOT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()][:n]
+
+
+def reply_text(history: list) -> str:
+    content = history[-1]["content"]
+    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+
+
+def ask(url: str, questions: list[str]) -> list[tuple[float, str | None]]:
+    """One user: a session of its own, questions one after another; (seconds, error or None) each."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    results = []
+    for q in questions:
+        t0 = time.perf_counter()
+        try:
+            history, _ = client.predict(q, [], api_name="/user_turn")
+            history, _sources, cites = client.predict(history, 5, rag.DEFAULT_MODE, api_name="/respond")
+            reply = reply_text(history)
+            ok = bool(CITED.search(reply)) and cites.startswith("[1] ") or any(m in reply for m in NO_ANSWER)
+            error = None if ok else f"{q!r}: neither cited nor the no-answer message: {reply[:200]!r}"
+        except Exception as exc:  # noqa: BLE001 - every failure is counted and shown
+            error = f"{q!r}: {type(exc).__name__}: {exc}"
+        results.append((time.perf_counter() - t0, error))
+    return results
+
+
+@pytest.mark.model
+def test_twenty_concurrent_users_get_cited_answers():
+    try:
+        load_index(rag.default_index_dir())
+    except rag.IndexMissingError as err:
+        pytest.skip(f"no default index: {err}")
+    pool = dev_questions(40) + ENGLISH
+    with running_app() as url, ThreadPoolExecutor(CLIENTS) as executor:
+        futures = [executor.submit(ask, url, [pool[(c * 7 + i * 3) % len(pool)] for i in range(QUESTIONS_EACH)])
+                   for c in range(CLIENTS)]
+        done, pending = wait(futures, timeout=TOTAL_TIMEOUT)
+        assert not pending, f"{len(pending)} clients still waiting after {TOTAL_TIMEOUT} s"
+    results = [r for f in done for r in f.result()]
+    latencies = np.array([t for t, _ in results])
+    errors = [e for _, e in results if e]
+    print(f"\n{len(results)} questions from {CLIENTS} concurrent clients: p50 {np.percentile(latencies, 50):.2f} s, "
+          f"p95 {np.percentile(latencies, 95):.2f} s, max {latencies.max():.2f} s, errors {len(errors)}")
+    assert len(results) == CLIENTS * QUESTIONS_EACH
+    assert not errors, "\n".join(errors[:10])
+
+
+def test_reads_stay_correct_while_the_index_is_rebuilt(mini_corpus, mini_index, fake_encoder):
+    """Two threads load and search over and over while another rebuilds the same index 5 times."""
+    stop, failures, searches = threading.Event(), [], [0]
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                r = rag.Retriever.load(mini_index, encoder=fake_encoder)
+                for q in ("网格员", "流动图书馆", "How many books?"):
+                    hits = r.search(q, k=3)
+                    assert hits, q
+                    for h in hits:
+                        assert read_source(mini_corpus, h.source)[h.start:h.end] == h.text
+                searches[0] += 1
+            except Exception as exc:  # noqa: BLE001 - reported below
+                failures.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(5):
+            build_index(mini_corpus, mini_index, fake_encoder, ChunkingParams(size=120 + 40 * n, overlap=20),
+                        warn=lambda m: None)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not failures, failures[:5]
+    assert searches[0] > 0
+    assert len(list(mini_index.parent.iterdir())) == 2  # the link and its one build folder
