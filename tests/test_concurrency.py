@@ -7,17 +7,10 @@ or the no-answer message.
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -29,7 +22,7 @@ from rag.build import build_index
 from rag.chunking import ChunkingParams
 from rag.index import load_index
 
-from support import read_source
+from support import read_source, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS, QUESTIONS_EACH = 20, 10
@@ -39,46 +32,6 @@ ENGLISH = ["How many grid workers does Huolingol have?", "What does a grid worke
            "Who was honoured as a national model of bravery in 2022?", "What is the weather on Mars?"]
 CITED = re.compile(r"\\\[1\\\].*\.\w+:\d+\\-\d+")  # “\[1\] title, file.txt:12\-34” in the reply Markdown
 NO_ANSWER = ("档案中没有能回答这个问题的段落", "档案中没有找到相关段落", "The archive holds no")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_answers(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-@contextlib.contextmanager
-def running_app(*args: str) -> Iterator[str]:
-    """Start the chat app on a free loopback port (as tests/browser does); yield its URL; stop it."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = tempfile.TemporaryFile("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "ui.app", "--host", "127.0.0.1", *args], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not port_answers(port):
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"ui.app exited with {proc.returncode}:\n{log.read()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"ui.app did not listen on port {port} within {START_TIMEOUT} s")
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def dev_questions(n: int) -> list[str]:
@@ -118,7 +71,7 @@ def test_twenty_concurrent_users_get_cited_answers():
     except rag.IndexMissingError as err:
         pytest.skip(f"no default index: {err}")
     pool = dev_questions(40) + ENGLISH
-    with running_app() as url, ThreadPoolExecutor(CLIENTS) as executor:
+    with running_app(start_timeout=START_TIMEOUT) as url, ThreadPoolExecutor(CLIENTS) as executor:
         futures = [executor.submit(ask, url, [pool[(c * 7 + i * 3) % len(pool)] for i in range(QUESTIONS_EACH)])
                    for c in range(CLIENTS)]
         done, pending = wait(futures, timeout=TOTAL_TIMEOUT)

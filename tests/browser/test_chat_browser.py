@@ -5,12 +5,8 @@ go to ``artifacts/`` at the repository root.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,53 +25,9 @@ START_TIMEOUT = 120  # seconds: the app loads the real embedding model before it
 ANSWER_TIMEOUT_MS = 90_000
 EXIT_INDEX_UNUSABLE = 2  # ui.app's exit code when the index is missing, stale or corrupt
 
-
-class AppExited(RuntimeError):
-    """The app process ended before it listened."""
-
-    def __init__(self, code: int, output: str):
-        super().__init__(f"ui.app exited with {code}:\n{output}")
-        self.code, self.output = code, output
+from support import AppExited, running_app  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_answers(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-@contextlib.contextmanager
-def running_app(*args: str) -> Iterator[str]:
-    """Start the chat app on a free port; yield its URL; stop it at the end."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = tempfile.TemporaryFile("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "ui.app", *args], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not port_answers(port):
-            if proc.poll() is not None:
-                log.seek(0)
-                raise AppExited(proc.returncode, log.read())
-            if time.monotonic() > deadline:
-                pytest.fail(f"ui.app did not listen on port {port} within {START_TIMEOUT} s")
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
