@@ -1,16 +1,24 @@
-"""Corpus folder -> index folder: parse, chunk, embed, index, save atomically."""
+"""Corpus folder -> index folder: parse, chunk, embed, index, save atomically.
+
+Builds are incremental: a unit (passage or sentence) whose embedding input is unchanged since the
+previous index at the same place, with the same model, keeps its vector; only the rest is encoded.
+"""
 from __future__ import annotations
 
+import hashlib
+import shutil
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
+
+import numpy as np
 
 from . import corpus
 from .chunking import ChunkingParams, article_sentences, chunk_articles
 from .dense import DenseIndex
 from .embed import Encoder
-from .errors import CorpusError
-from .index import IndexData, make_manifest, save_index
+from .errors import CorpusError, RagError
+from .index import IndexData, build_command, load_index, make_manifest, read_manifest, save_index
 from .models import sha256_file
 from .sparse import SparseIndex
 from .text import TOKENIZER_VERSION, clean_for_embedding
@@ -52,18 +60,69 @@ def keyword_text(p: Passage) -> str:
     return f"{p.title}\n{clean_for_embedding(p.text)}"
 
 
+def unit_key(encoder: Encoder, unit: Passage) -> str:
+    """Identifies a vector: the model's weights and the exact text the encoder embeds."""
+    return hashlib.sha256(f"{encoder.fingerprint}\0{encoder.input_text(unit)}".encode()).hexdigest()
+
+
+def _keys_of(encoder: Encoder, units: Sequence[Passage]) -> list[str] | None:
+    """None for an encoder that cannot say what it embeds: its vectors are never reused."""
+    return [unit_key(encoder, u) for u in units] if hasattr(encoder, "input_text") else None
+
+
+def previous_vectors(index_dir: Path, encoder: Encoder) -> dict[str, np.ndarray]:
+    """{unit key: vector} of the index at index_dir if it loads and was built by this encoder, else {}.
+
+    Keys are the ones recorded at build time (manifest "embedding_keys"), so a changed prompt
+    template cannot pass an old vector off as a new one.
+    """
+    try:
+        old = load_index(index_dir)
+    except (RagError, OSError):  # absent, corrupt, other format: embed everything
+        return {}
+    model, keys = old.manifest["model"], old.manifest.get("embedding_keys")
+    if ((model.get("name"), model.get("fingerprint"), old.dense.dim) != (encoder.name, encoder.fingerprint, encoder.dim)
+            or not isinstance(keys, dict)):
+        return {}
+    reuse: dict[str, np.ndarray] = {}
+    for unit_keys, dense in ((keys.get("passages"), old.dense), (keys.get("sentences"), old.sentence_dense)):
+        if not isinstance(unit_keys, list) or len(unit_keys) != len(dense):
+            return {}
+        reuse.update(zip(unit_keys, dense.vectors(list(range(len(dense))))))
+    return reuse
+
+
+def embed_units(encoder: Encoder, units: list[Passage], keys: list[str] | None, reuse: dict[str, np.ndarray],
+                step: Callable[[int], None]) -> tuple[np.ndarray, int]:
+    """(vectors of units, how many were encoded): reused vectors where the key matches, the rest encoded."""
+    if keys is None:
+        return encoder.encode_passages(units, progress=step), len(units)
+    todo = [i for i, key in enumerate(keys) if key not in reuse]
+    out = np.zeros((len(units), encoder.dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in reuse:
+            out[i] = reuse[key]
+    step(len(units) - len(todo))
+    if todo:
+        out[todo] = encoder.encode_passages([units[i] for i in todo], progress=step)
+    return out, len(todo)
+
+
 def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams = ChunkingParams(),
                 progress: Callable[[int, int], None] | None = None,
-                warn: Callable[[str], None] = warn_stderr) -> IndexData:
+                warn: Callable[[str], None] = warn_stderr, incremental: bool = True) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
-    Unusable corpus files are skipped and named in one ``warn`` message (stderr by default).
+    With ``incremental``, vectors of units unchanged since the index at index_dir are reused
+    (manifest "build" counts reused and embedded units). Unusable corpus files are skipped and
+    named in one ``warn`` message (stderr by default).
     """
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
     files = corpus_file_hashes(root)
     passages, sentences = collect_units(root, params, warn)
+    reuse = previous_vectors(index_dir, encoder) if incremental else {}
     done = 0
 
     def step(n: int) -> None:
@@ -72,13 +131,86 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         if progress:
             progress(done, len(passages) + len(sentences))
 
-    vectors = encoder.encode_passages(passages, progress=step)
-    sentence_vectors = encoder.encode_passages(sentences, progress=step)
+    passage_keys, sentence_keys = _keys_of(encoder, passages), _keys_of(encoder, sentences)
+    vectors, embedded = embed_units(encoder, passages, passage_keys, reuse, step)
+    sentence_vectors, sentences_embedded = embed_units(encoder, sentences, sentence_keys, reuse, step)
+    embedded += sentences_embedded
+    extra = {"sentences": len(sentences), "tokenizer": TOKENIZER_VERSION,
+             "build": {"embedded": embedded, "reused": len(passages) + len(sentences) - embedded}}
+    if passage_keys is not None:
+        extra["embedding_keys"] = {"passages": passage_keys, "sentences": sentence_keys}
     manifest = make_manifest(
         model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
-        chunking=params, corpus_root=root, corpus_files=files, passages=len(passages),
-        extra={"sentences": len(sentences), "tokenizer": TOKENIZER_VERSION})
+        chunking=params, corpus_root=root, corpus_files=files, passages=len(passages), extra=extra)
     data = IndexData(passages, DenseIndex.build(vectors), SparseIndex.build([keyword_text(p) for p in passages]),
                      manifest, sentences, DenseIndex.build(sentence_vectors))
     save_index(index_dir, data)
     return data
+
+
+# --- rag index add / remove ------------------------------------------------------
+
+SEED_CORPUS = Path(__file__).resolve().parent.parent / "seeds"  # byte-identical to the shared pages
+
+
+def index_settings(index_dir: Path) -> tuple[Path, Encoder, ChunkingParams]:
+    """(corpus root, encoder, chunking) recorded in an index's manifest; the encoder is loaded now,
+    so a missing model fails before the corpus is touched."""
+    from .embed import load_encoder
+
+    manifest = read_manifest(index_dir)
+    root = Path(manifest["corpus"]["root"])
+    if not root.is_dir():
+        raise CorpusError(f"the corpus folder {root} of index {index_dir} is gone; rebuild with "
+                          f"`{build_command(index_dir, '<folder>')}`")
+    if root.resolve() == SEED_CORPUS.resolve():
+        raise CorpusError(f"index {index_dir} is built from the project's seed pages ({root}), which stay as "
+                          "shipped; build your own with `rag index build --corpus DIR --index DIR`, then add "
+                          "or remove files with --index DIR")
+    chunking = manifest["chunking"]
+    return root, load_encoder(manifest["model"]["name"]), ChunkingParams(chunking["size"], chunking["overlap"])
+
+
+def add_files(index_dir: Path, paths: Sequence[Path], replace: bool = False,
+              progress: Callable[[int, int], None] | None = None,
+              warn: Callable[[str], None] = warn_stderr) -> IndexData:
+    """Copy files into the index's corpus folder, then rebuild the index incrementally."""
+    root, encoder, params = index_settings(index_dir)
+    targets = _check_additions(root, [Path(p) for p in paths], replace)
+    for path, target in targets:
+        if not (target.exists() and target.resolve() == path.resolve()):
+            shutil.copyfile(path, target)
+    return build_index(root, index_dir, encoder, params, progress, warn)
+
+
+def _check_additions(root: Path, paths: list[Path], replace: bool) -> list[tuple[Path, Path]]:
+    """(file, where it goes) for each path; every problem is raised before anything is copied."""
+    names = [p.name for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise CorpusError(f"cannot add {path}: no such file")
+        if path.suffix.lower() not in corpus.SUFFIXES:
+            raise CorpusError(f"cannot add {path}: the corpus reads only {', '.join(corpus.SUFFIXES)} files")
+        if names.count(path.name) > 1:
+            raise CorpusError(f"cannot add {path}: two of the given files are named {path.name}")
+        if (root / path.name).exists() and not replace:
+            raise CorpusError(f"cannot add {path}: the corpus {root} already has a {path.name}; "
+                              "pass --replace to overwrite it")
+    return [(path, root / path.name) for path in paths]
+
+
+def remove_sources(index_dir: Path, sources: Sequence[str], progress: Callable[[int, int], None] | None = None,
+                   warn: Callable[[str], None] = warn_stderr) -> IndexData:
+    """Delete files (by source name, as in citations) from the index's corpus folder, then rebuild."""
+    root, encoder, params = index_settings(index_dir)
+    known = dict(corpus.iter_sources(root))
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        some = ", ".join(sorted(known)[:5]) + (", …" if len(known) > 5 else "")
+        raise CorpusError(f"not in the corpus {root} of index {index_dir}: {', '.join(unknown)}; "
+                          f"known sources: {some or 'none'}")
+    if set(sources) >= set(known):
+        raise CorpusError(f"refusing to remove every file of the corpus {root}; an index needs at least one")
+    for source in dict.fromkeys(sources):
+        known[source].unlink()
+    return build_index(root, index_dir, encoder, params, progress, warn)

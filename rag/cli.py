@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,6 +39,15 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between passages in characters")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index is complete and fresh")
     build.set_defaults(run=cmd_index_build)
+    add = index.add_parser("add", help="copy files into an index's corpus folder and update the index")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt, .md, .html, .htm or .jsonl files")
+    add.add_argument("--index", type=Path, default=None, help="index folder (default: indexes/default)")
+    add.add_argument("--replace", action="store_true", help="overwrite corpus files of the same name")
+    add.set_defaults(run=cmd_index_add)
+    remove = index.add_parser("remove", help="delete files from an index's corpus folder and update the index")
+    remove.add_argument("sources", nargs="+", metavar="SOURCE", help="file names as cited, e.g. page_a.txt")
+    remove.add_argument("--index", type=Path, default=None, help="index folder (default: indexes/default)")
+    remove.set_defaults(run=cmd_index_remove)
     status = index.add_parser("status", help="say whether an index is present and fresh")
     status.add_argument("--index", type=Path, default=None)
     status.set_defaults(run=cmd_index_status)
@@ -94,17 +105,57 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     if not args.model.startswith("fake-"):
         models.ensure_model(args.model, log=lambda m: print(m, file=sys.stderr))
     encoder = load_encoder(args.model)
+    with progress_bar() as progress:
+        data = build_index(corpus, index_dir, encoder, params, progress)
+    print_built("built", index_dir, data)
+    return 0
+
+
+def cmd_index_add(args: argparse.Namespace) -> int:
+    from .build import add_files
+
+    index_dir = args.index or default_index_dir()
+    with progress_bar() as progress:
+        data = add_files(index_dir, args.paths, args.replace, progress)
+    print_built("updated", index_dir, data)
+    return 0
+
+
+def cmd_index_remove(args: argparse.Namespace) -> int:
+    from .build import remove_sources
+
+    index_dir = args.index or default_index_dir()
+    with progress_bar() as progress:
+        data = remove_sources(index_dir, args.sources, progress)
+    print_built("updated", index_dir, data)
+    return 0
+
+
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A build progress callback drawing a bar on stderr, opened at the first step (not before an error)."""
     from tqdm import tqdm
 
-    with tqdm(desc="embedding passages", unit="passage", file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+    bars: list = []
 
-        data = build_index(corpus, index_dir, encoder, params, progress)
-    print(f"built {index_dir}: {len(data.passages)} passages from {len(data.manifest['corpus']['files'])} files "
-          f"with {encoder.name}")
-    return 0
+    def progress(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(desc="embedding passages", unit="passage", file=sys.stderr, total=total))
+        bars[0].total = total
+        bars[0].update(done - bars[0].n)
+
+    try:
+        yield progress
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+def print_built(verb: str, index_dir: Path, data) -> None:
+    m = data.manifest
+    counts = m.get("build", {})
+    print(f"{verb} {index_dir}: {len(data.passages)} passages from {len(m['corpus']['files'])} files "
+          f"with {m['model']['name']} ({counts.get('reused', 0)} units reused, {counts.get('embedded', 0)} embedded)")
 
 
 def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:

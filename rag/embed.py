@@ -22,6 +22,8 @@ class Encoder(Protocol):
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray: ...
 
+    def input_text(self, passage: Passage) -> str: ...  # exactly what encode_passages embeds; keys reused vectors
+
     def encode_passages(self, passages: Sequence[Passage], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
@@ -76,8 +78,11 @@ class SentenceTransformerEncoder:
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         return self._encode([self.spec.query_prompt + q for q in queries])
 
+    def input_text(self, passage: Passage) -> str:
+        return passage_input(passage, self.spec.document_prompt)
+
     def encode_passages(self, passages: Sequence[Passage], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        inputs = [passage_input(p, self.spec.document_prompt) for p in passages]
+        inputs = [self.input_text(p) for p in passages]
         # Longest first so each batch pads little; results are put back in order.
         order = sorted(range(len(inputs)), key=lambda i: -len(inputs[i]))
         out = np.zeros((len(inputs), self.dim), dtype=np.float32)
@@ -110,8 +115,11 @@ class FakeEncoder:
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         return np.stack([self._vector(q) for q in queries]) if queries else np.zeros((0, self.dim), np.float32)
 
+    def input_text(self, passage: Passage) -> str:
+        return passage.title + "\n" + passage.text
+
     def encode_passages(self, passages: Sequence[Passage], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        rows = [self._vector(p.title + "\n" + p.text) for p in passages]
+        rows = [self._vector(self.input_text(p)) for p in passages]
         if progress:
             progress(len(rows))
         return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
