@@ -110,11 +110,15 @@ def confidence(question: str, cands: list[Candidate]) -> float:
     return best if states_asked_unit(question, cands) else best - UNSTATED_PENALTY
 
 
-def select_quotes(question: str, cands: list[Candidate], min_confidence: float | None = None) -> list[Quote]:
-    """1-3 best sentences, adjacent ones merged, no text twice; [] below the confidence threshold."""
+def select_quotes(question: str, cands: list[Candidate], min_confidence: float | None = None,
+                  conf: float | None = None) -> list[Quote]:
+    """1-3 best sentences, adjacent ones merged, no text twice; [] below the confidence threshold.
+
+    conf: the answer's confidence when the caller has already computed it."""
     threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
+    conf = confidence(question, cands) if conf is None else conf
     ranked = sorted(cands, key=lambda c: (-c.score, c.sentence.source, c.sentence.start))
-    if not ranked or confidence(question, cands) < threshold:
+    if not ranked or conf < threshold:
         return []
     chosen: list[Candidate] = []
     for cand in ranked:

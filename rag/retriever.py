@@ -118,8 +118,9 @@ class Retriever:
         vector = self.encoder.encode_queries([question])[0]
         hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED))
         candidates = answer.candidates(hits, self.sentences, vector, question)
-        quotes = answer.select_quotes(question, candidates, min_confidence)
-        return Answer(question, quotes, hits[:k], answer.confidence(question, candidates))
+        conf = answer.confidence(question, candidates)
+        quotes = answer.select_quotes(question, candidates, min_confidence, conf)
+        return Answer(question, quotes, hits[:k], conf)
 
     @cached_property
     def sentences(self) -> answer.SentenceStore:

