@@ -342,7 +342,7 @@ def answer_metrics(rows: Sequence[dict], threshold: float) -> dict:
     }
 
 
-def calibrate_threshold(rows: Sequence[dict], max_refused: float = 0.03) -> float:
+def calibrate_threshold(rows: Sequence[dict], max_refused: float = 0.04) -> float:
     """The highest threshold that refuses at most max_refused of the answerable questions."""
     answerable = sorted(r["confidence"] for r in rows if r["answerable"])
     if not answerable:
@@ -568,7 +568,7 @@ def answers_section(report: dict) -> list[str]:
             "|---:|---:|---:|---:|---:|\n"
             f"| {_fmt(a['first_quote_correct'])} | {_fmt(a['answerable_refused'])} | "
             f"{_fmt(a['unanswerable_refused'])} | {_fmt(a['latency_ms']['p50'], 1)} | {_fmt(a['latency_ms']['p95'], 1)} |",
-            f"Threshold that refuses at most 3% of this set's answerable questions: "
+            f"Threshold that refuses at most 4% of this set's answerable questions: "
             f"{a['calibrated_threshold_on_this_set']:.3f}."]
 
 

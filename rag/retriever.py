@@ -11,6 +11,7 @@ from . import answer, fusion
 from .embed import Encoder, load_encoder
 from .errors import IndexStaleError, QueryError
 from .index import IndexData, build_command, check_fresh, load_index
+from .question import analyse
 from .types import Answer, Hit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -117,10 +118,10 @@ class Retriever:
         question, k, mode = validate_query(question), validate_k(k), validate_mode(mode or self.mode)
         vector = self.encoder.encode_queries([question])[0]
         hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED))
-        candidates = answer.candidates(hits, self.sentences, vector, question)
-        conf = answer.confidence(question, candidates)
-        quotes = answer.select_quotes(question, candidates, min_confidence, conf)
-        return Answer(question, quotes, hits[:k], conf)
+        frame = analyse(question)
+        candidates = answer.candidates(hits, self.sentences, vector, frame)
+        conf = answer.confidence(frame, candidates)
+        return Answer(question, answer.select_quotes(candidates, conf, min_confidence), hits[:k], conf)
 
     @cached_property
     def sentences(self) -> answer.SentenceStore:

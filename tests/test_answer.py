@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answer import Candidate, SentenceStore, merge_adjacent, select_quotes
+from rag.answer import Candidate, SentenceStore, confidence, merge_adjacent, select_quotes, word_overlaps
+from rag.question import analyse
 from rag.dense import DenseIndex
 from rag.types import Passage, Quote
 
@@ -25,20 +26,20 @@ def test_store_finds_sentences_overlapping_a_span():
 
 def test_below_threshold_there_are_no_quotes():
     cands = [Candidate(sentence(0, 5), 0.4, 0)]
-    assert select_quotes("q", cands, min_confidence=0.5) == []
-    assert select_quotes("q", cands, min_confidence=0.3)[0].text == "第一句话。"
+    assert select_quotes(cands, 0.4, min_confidence=0.5) == []
+    assert select_quotes(cands, 0.4, min_confidence=0.3)[0].text == "第一句话。"
 
 
 def test_best_first_within_margin_and_adjacent_sentences_merge():
     cands = [Candidate(sentence(5, 10), 0.80, 0), Candidate(sentence(0, 5), 0.78, 0),
              Candidate(sentence(10, 14), 0.30, 1)]
-    quotes = select_quotes("q", cands, min_confidence=0.0)
+    quotes = select_quotes(cands, 1.0, min_confidence=0.0)
     assert [(q.text, q.start, q.end) for q in quotes] == [("第一句话。第二句话。", 0, 10)]
 
 
 def test_same_text_is_never_quoted_twice():
     twin = Passage("b.txt", "别的", "", 0, 5, "第一句话。")
-    quotes = select_quotes("q", [Candidate(sentence(0, 5), 0.9, 0), Candidate(twin, 0.9, 1)], min_confidence=0.0)
+    quotes = select_quotes([Candidate(sentence(0, 5), 0.9, 0), Candidate(twin, 0.9, 1)], 0.9, min_confidence=0.0)
     assert [q.text for q in quotes] == ["第一句话。"]
 
 
@@ -48,11 +49,43 @@ def test_merge_adjacent_keeps_separate_files_apart():
     assert merge_adjacent([a, b]) == [a, b]
 
 
-def test_a_quantity_never_stated_gets_no_quote():
-    text = "全村共有农户300户。村里建了大棚。"
-    hh = Passage("a.txt", "t", "", 0, 10, text[:10])
-    other = Passage("a.txt", "t", "", 10, 16, text[10:])
-    assert select_quotes("村里有多少户?", [Candidate(hh, 0.7, 0)], min_confidence=0.5)
-    assert select_quotes("村里建了多少亩大棚?", [Candidate(hh, 0.7, 0), Candidate(other, 0.7, 0)],
-                         min_confidence=0.5) == []
-    assert select_quotes("有哪几位代表?", [Candidate(other, 0.7, 0)], min_confidence=0.5)
+def frame_and_candidates(question: str, texts: list[str], cosine: float = 0.7):
+    frame = analyse(question)
+    overlaps = word_overlaps(frame.terms, texts)
+    cands = [Candidate(Passage("a.txt", "t", "", 10 * i, 10 * i + len(t), t), cosine, 0, overlap,
+                       frame.wants_quantity and bool(__import__("rag.question").question.states_quantity(t)),
+                       __import__("rag.question").question.states_asked_unit(frame, t))
+             for i, (t, overlap) in enumerate(zip(texts, overlaps))]
+    return frame, cands
+
+
+def test_a_quantity_never_stated_lowers_confidence_below_any_threshold():
+    texts = ["全村共有农户300户。", "村里建了大棚。"]
+    frame, cands = frame_and_candidates("村里有多少户?", texts)
+    assert confidence(frame, cands) == 0.7
+    frame, cands = frame_and_candidates("村里建了多少亩大棚?", texts)
+    assert confidence(frame, cands) < 0
+    frame, cands = frame_and_candidates("有哪几位代表?", texts[1:])
+    assert confidence(frame, cands) > 0
+
+
+def test_a_focus_noun_no_sentence_mentions_lowers_confidence():
+    texts = ["八龙湾大峡谷全长20公里。", "景区风景优美。"]
+    asked_price, cands = frame_and_candidates("八龙湾大峡谷景区的门票价格是多少?", texts)
+    asked_length, same = frame_and_candidates("八龙湾大峡谷有多长?", texts)
+    assert confidence(asked_price, cands) < confidence(asked_length, same)
+
+
+def test_the_sentence_stating_the_asked_unit_outranks_the_topic_sentence():
+    texts = ["八龙湾村大力发展蔬菜大棚种植。", "50多个现代化温室种植大棚整齐排列。"]
+    _, cands = frame_and_candidates("八龙湾村有多少个温室大棚?", texts)
+    cands = [cands[0].__class__(**{**cands[0].__dict__, "cosine": 0.75}), cands[1]]
+    assert select_quotes(cands, 0.75, min_confidence=0.0)[0].text == texts[1]
+
+
+def test_word_overlap_weighs_words_by_rarity_among_the_candidates():
+    # 八龙湾村 is in every sentence, so only 灌溉渠 tells them apart.
+    texts = ["八龙湾村修了灌溉渠。", "八龙湾村建了大棚。", "八龙湾村发了化肥。"]
+    overlaps = word_overlaps(analyse("八龙湾村的灌溉渠有多长?").terms, texts)
+    assert overlaps[0] > 2 * overlaps[1] and overlaps[1] == overlaps[2]
+    assert word_overlaps(frozenset(), texts) == [0.0, 0.0, 0.0]

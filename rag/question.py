@@ -1,0 +1,111 @@
+"""What a question asks for: a quantity, the unit of that quantity, and its focus noun.
+
+Classic answer-type checks. A question asking "多少户" is answered only by a sentence that
+states a number of households; "支队长是谁" only by text that mentions a 支队长. The
+embedding model sees topic, not these details, so a question about a real subject asking for a
+detail the archive never gives looks answerable to it; these checks catch many of those.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .text import normalize, tokenize
+
+NUMBER = "[0-9０-９一二三四五六七八九十百千万两]+"
+
+# The question asks for a number or a date ...
+ASKS_QUANTITY = re.compile(r"多少|几[个名人年月日次项家处亩米吨元万岁天种类支条]?|多长|多大|多久|哪一?年|何时|什么时候"
+                           r"|how (many|much|long|old)|what year|which year|\bwhen\b", re.I)
+# ... and a sentence states one (a number followed by a measure word).
+STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多]")
+
+# "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
+ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(个|名|位|人|户|元|块钱|钱|亩|吨|岁|天|次|处|家|项|米|公里|袋|册|份|场|支|条|所|座|间|小时)")
+SAME_UNITS = {"名": "名人位", "位": "名人位", "人": "名人位", "钱": "元", "块钱": "元"}
+
+# The focus noun sits just before "是谁 / 是多少 / 叫什么" or just after "多少 / 几 / 哪" (+ a measure word).
+_WORD = r"[\u4e00-\u9fffA-Za-z0-9]"
+_MEASURE = "个名位户家些所支份项条种类座处点天年村句级人"
+_FOCUS_BEFORE = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么|是多少|有多少|是哪|是什么|指什么)")
+_FOCUS_AFTER = re.compile(rf"(?:多少|[几哪][一两二三四五六七八九十]?)[{_MEASURE}]*({_WORD}{{2,6}})")
+# Words that name no particular thing ("what is the name", "which aspects").
+_GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工作 活动 单位 人员 内容 方式 办法 措施 作用 意义 "
+                           "一共 总共 共有 具体 现在 分别 主要 大概 大约".split())
+
+
+@dataclass(frozen=True)
+class QuestionFrame:
+    text: str
+    terms: frozenset[str]  # keyword tokens, for lexical overlap with sentences
+    wants_quantity: bool
+    unit_stated: re.Pattern | None  # matches a number of the asked unit, when a unit is asked
+    focus: tuple[str, ...]  # normalised nouns the answer must mention
+
+
+def analyse(question: str) -> QuestionFrame:
+    return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(question)),
+                         asked_unit_pattern(question), tuple(normalize(t) for t in focus_nouns(question)))
+
+
+def asked_unit_pattern(question: str) -> re.Pattern | None:
+    asked = ASKED_UNIT.search(question)
+    if not asked:
+        return None
+    units = SAME_UNITS.get(asked.group(1), asked.group(1))
+    return re.compile(NUMBER + r"\s*(?:多|余)?\s*[" + units + "]")
+
+
+def focus_nouns(question: str) -> list[str]:
+    """The nouns a question asks about: '门票价格是多少' -> 门票价格, '有多少粉丝' -> 粉丝, '哪家公司' -> 公司."""
+    words = _content_words(question)  # segmented as a whole: a fragment alone segments worse
+
+    def inside(m: re.Match) -> list[str]:
+        return [w for start, end, w in words if start >= m.start(1) and end <= m.end(1)]
+
+    found = [ws[-1] for m in _FOCUS_BEFORE.finditer(question) if (ws := inside(m))]
+    found += [ws[0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m))]
+    return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS and len(w) >= 2]
+
+
+# Parts of speech that never name the thing asked about: particles, adverbs, prepositions,
+# conjunctions, pronouns, numerals, measure words (jieba's tags).
+_FUNCTION_TAGS = ("u", "d", "p", "c", "r", "m", "q", "y", "e", "x")
+
+
+def _content_words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) of each word that could name a thing."""
+    out, pos = [], 0
+    for word, flag in _pos_words(text):
+        if not flag.startswith(_FUNCTION_TAGS) and not re.search("[哪几多少]", word):
+            out.append((pos, pos + len(word), word))
+        pos += len(word)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _pos_words(text: str) -> tuple[tuple[str, str], ...]:
+    from jieba import posseg
+
+    from .text import _jieba
+
+    _jieba()  # initialised quietly, once
+    return tuple((p.word, p.flag) for p in posseg.lcut(text))
+
+
+def states_quantity(sentence: str) -> bool:
+    return bool(STATES_QUANTITY.search(sentence))
+
+
+def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
+    return frame.unit_stated is not None and bool(frame.unit_stated.search(sentence))
+
+
+def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:
+    """True when every focus noun occurs in the texts (or the question has none).
+
+    A noun also counts when its last two characters occur: Chinese compounds end in their head
+    (支队长 -> 队长, 局局长 -> 局长), and word segmentation splits compounds unpredictably."""
+    joined = normalize("".join(texts))
+    return all(noun in joined or noun[-2:] in joined for noun in frame.focus)
