@@ -6,6 +6,7 @@ previous index at the same place, with the same model, keeps its vector; only th
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -25,22 +26,32 @@ from .text import TOKENIZER_VERSION, clean_for_embedding
 from .types import Passage
 
 
-def corpus_file_hashes(root: Path) -> dict[str, str]:
+def corpus_file_hashes(root: Path, sources: list[tuple[str, Path]] | None = None) -> dict[str, str]:
     """{source: sha256} for every file the corpus reader takes, skipped ones too (fixing one makes an index stale)."""
-    return {source: sha256_file(path) for source, path in corpus.iter_sources(root)}
+    return {source: sha256_file(path) for source, path in (corpus.iter_sources(root) if sources is None else sources)}
+
+
+# {source: file to read it from, or None to leave it out}: the corpus as it will be after an add/remove.
+Changes = dict[str, "Path | None"]
+
+
+def sources_after(root: Path, changes: Changes) -> list[tuple[str, Path]]:
+    listing = dict(corpus.iter_sources(root))
+    listing.update(changes)
+    return sorted((source, path) for source, path in listing.items() if path is not None)
 
 
 def warn_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def collect_units(root: Path, params: ChunkingParams,
-                  warn: Callable[[str], None] = warn_stderr) -> tuple[list[Passage], list[Passage]]:
-    """(passages to search, sentences to quote) for every usable file under root.
+def collect_units(root: Path, params: ChunkingParams, warn: Callable[[str], None] = warn_stderr,
+                  sources: list[tuple[str, Path]] | None = None) -> tuple[list[Passage], list[Passage]]:
+    """(passages to search, sentences to quote) for every usable file under root (or in ``sources``).
 
     Unusable files (and bad JSON lines) are left out and named in one ``warn`` message.
     """
-    report = corpus.read_corpus(root)
+    report = corpus.read_corpus(root, sources)
     if report.skipped:
         warn(f"rag: warning: skipped {len(report.skipped)} unusable corpus item(s), fix them and rebuild "
              f"to include them: {corpus.describe_skipped(report.skipped)}")
@@ -110,18 +121,21 @@ def embed_units(encoder: Encoder, units: list[Passage], keys: list[str] | None, 
 
 def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams = ChunkingParams(),
                 progress: Callable[[int, int], None] | None = None,
-                warn: Callable[[str], None] = warn_stderr, incremental: bool = True) -> IndexData:
+                warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
+                changes: Changes | None = None) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of units unchanged since the index at index_dir are reused
     (manifest "build" counts reused and embedded units). Unusable corpus files are skipped and
-    named in one ``warn`` message (stderr by default).
+    named in one ``warn`` message (stderr by default). ``changes`` builds the corpus as it will be
+    once those files are added or removed, without touching it yet.
     """
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
-    files = corpus_file_hashes(root)
-    passages, sentences = collect_units(root, params, warn)
+    sources = sources_after(root, changes) if changes else None
+    files = corpus_file_hashes(root, sources)
+    passages, sentences = collect_units(root, params, warn, sources)
     reuse = previous_vectors(index_dir, encoder) if incremental else {}
     done = 0
 
@@ -174,13 +188,28 @@ def index_settings(index_dir: Path) -> tuple[Path, Encoder, ChunkingParams]:
 def add_files(index_dir: Path, paths: Sequence[Path], replace: bool = False,
               progress: Callable[[int, int], None] | None = None,
               warn: Callable[[str], None] = warn_stderr) -> IndexData:
-    """Copy files into the index's corpus folder, then rebuild the index incrementally."""
+    """Rebuild the index incrementally with the files added, then copy them into its corpus folder.
+
+    The corpus changes only after the new index is saved: a build killed half-way leaves the
+    previous index and its corpus as they were, still in step."""
     root, encoder, params = index_settings(index_dir)
     targets = _check_additions(root, [Path(p) for p in paths], replace)
+    data = build_index(root, index_dir, encoder, params, progress, warn,
+                       changes={target.name: path for path, target in targets})
     for path, target in targets:
         if not (target.exists() and target.resolve() == path.resolve()):
-            shutil.copyfile(path, target)
-    return build_index(root, index_dir, encoder, params, progress, warn)
+            copy_atomically(path, target)
+    return data
+
+
+def copy_atomically(path: Path, target: Path) -> None:
+    """A reader never sees a half-copied file: copy beside the target (hidden), then rename."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _check_additions(root: Path, paths: list[Path], replace: bool) -> list[tuple[Path, Path]]:
@@ -201,7 +230,7 @@ def _check_additions(root: Path, paths: list[Path], replace: bool) -> list[tuple
 
 def remove_sources(index_dir: Path, sources: Sequence[str], progress: Callable[[int, int], None] | None = None,
                    warn: Callable[[str], None] = warn_stderr) -> IndexData:
-    """Delete files (by source name, as in citations) from the index's corpus folder, then rebuild."""
+    """Rebuild the index without these files (by source name, as in citations), then delete them from its corpus."""
     root, encoder, params = index_settings(index_dir)
     known = dict(corpus.iter_sources(root))
     unknown = [s for s in sources if s not in known]
@@ -211,6 +240,9 @@ def remove_sources(index_dir: Path, sources: Sequence[str], progress: Callable[[
                           f"known sources: {some or 'none'}")
     if set(sources) >= set(known):
         raise CorpusError(f"refusing to remove every file of the corpus {root}; an index needs at least one")
+    # As for add_files: the files go only once the index without them is saved.
+    data = build_index(root, index_dir, encoder, params, progress, warn,
+                       changes={source: None for source in sources})
     for source in dict.fromkeys(sources):
         known[source].unlink()
-    return build_index(root, index_dir, encoder, params, progress, warn)
+    return data

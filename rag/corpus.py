@@ -196,13 +196,14 @@ def read_page(path: Path, source: str) -> tuple[Page, list[Skipped]]:
     return Page(source, raw, parse_page(raw, source)), []
 
 
-def read_corpus(root: Path) -> CorpusReport:
-    """Read and parse every supported file under root (sorted by relative path).
+def read_corpus(root: Path, sources: list[tuple[str, Path]] | None = None) -> CorpusReport:
+    """Read and parse every supported file under root (sorted by relative path), or the given
+    ``(source, path)`` list (a corpus about to change, see rag.build.add_files).
 
     Unusable files are skipped and listed in ``skipped``; CorpusError only when
     the folder is missing or holds no usable file at all.
     """
-    sources = iter_sources(root)
+    sources = iter_sources(root) if sources is None else sources
     if not sources:
         raise CorpusError(f"no {_PATTERNS} files under {root}; put the newspaper pages there")
     pages: list[Page] = []

@@ -174,3 +174,42 @@ def test_manifest_is_written_after_every_part(corpus, index):
     manifest = json.loads((index / MANIFEST).read_text(encoding="utf-8"))
     files = {p.relative_to(index.resolve()).as_posix() for p in index.resolve().rglob("*") if p.is_file()}
     assert files - {MANIFEST} == set(manifest["parts"])
+
+
+@pytest.fixture
+def own_corpus(corpus: Path, tmp_path: Path) -> Path:
+    """A copy of the corpus this test may change (add and remove write to the index's corpus)."""
+    import shutil
+
+    return Path(shutil.copytree(corpus, tmp_path / "own"))
+
+
+@pytest.mark.parametrize("point", BEFORE_SWAP + ["after_swap"])
+@pytest.mark.parametrize("command", ["add", "remove"])
+def test_add_or_remove_killed_at_each_step_keeps_index_and_corpus_in_step(own_corpus, tmp_path, command, point):
+    """Killed before the swap: the previous index loads with its corpus unchanged (not stale).
+    Killed after it: the new index is in place; the command, run again, finishes the job."""
+    index = tmp_path / "indexes" / "own"
+    rag_build(own_corpus, index, FIRST_CHUNK)
+    extra = tmp_path / "满洲里新闻.txt"
+    extra.write_text("\n\n◎广角\n\n满洲里口岸通关忙\n\n满洲里口岸今年通关货运量增长三成。\n", encoding="utf-8")
+    args = ["index", "add", str(extra), "--index", str(index)] if command == "add" else \
+        ["index", "remove", "page_000.txt", "--index", str(index)]
+    killed = subprocess.run([sys.executable, "-c", KILL_AT, point, *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    changed = point not in BEFORE_SWAP
+    retriever = rag.Retriever.load(index, encoder=FakeEncoder(64)) if not changed else None
+    if retriever is not None:  # loads, corpus check included: the corpus was not touched
+        sources = {p.source for p in retriever.data.passages}
+        assert ("满洲里新闻.txt" in sources, "page_000.txt" in sources) == (False, True)
+        assert sorted(p.name for p in own_corpus.iterdir()) == sorted(
+            f"page_{i:03d}.txt" for i in range(300)), "the corpus changed although the index did not"
+    again = args + (["--replace"] if command == "add" else [])
+    if changed and command == "remove":
+        again = args if (own_corpus / "page_000.txt").exists() else None
+    if again:
+        assert main(again) == 0
+    sources = {p.source for p in rag.Retriever.load(index, encoder=FakeEncoder(64)).data.passages}
+    assert ("满洲里新闻.txt" in sources) == (command == "add") and ("page_000.txt" in sources) == (command == "add")
+    assert_clean(index)

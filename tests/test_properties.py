@@ -1,4 +1,4 @@
-"""Property tests: no parser raises, and every passage and sentence is verbatim at its offsets.
+"""Property tests: no parser raises, and every passage, sentence and quote is verbatim at its offsets.
 
 For any text (CJK, punctuation, newlines, bullets, section marks, markup), the
 newspaper, markdown, HTML and JSON lines readers give articles whose spans,
@@ -13,8 +13,10 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rag.answer import MAX_QUOTES, Candidate, confidence, select_quotes, word_overlaps
 from rag.chunking import ChunkingParams, article_sentences, chunk_articles
 from rag.corpus import html_text, jsonl_text, parse_html, parse_markdown, parse_page
+from rag.question import analyse, states_asked_unit
 from rag.text import normalize, tokenize
 from rag.types import Article
 
@@ -111,3 +113,19 @@ def test_normalize_and_tokenize_never_raise(text: str):
     folded = normalize(text)
     assert normalize(folded) == folded
     tokenize(text)
+
+
+@SETTINGS
+@given(ANY_TEXT, TEXT, st.randoms(use_true_random=False))
+def test_quotes_are_verbatim_at_their_offsets(text: str, question: str, rng):
+    """Whatever the text, question and scores, every quote (merged or not) slices the text exactly."""
+    sentences = [s for a in parse_page(text, "x.txt") for s in article_sentences(a, text)]
+    frame = analyse(question)
+    overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
+    cands = [Candidate(s, rng.uniform(-1, 1), rng.randrange(5), overlap, rng.random() < 0.3,
+                       states_asked_unit(frame, s.text)) for s, overlap in zip(sentences, overlaps)]
+    quotes = select_quotes(cands, confidence(frame, cands), min_confidence=float("-inf"))
+    assert len(quotes) <= MAX_QUOTES and (quotes or not cands)
+    for q in quotes:
+        assert q.text and text[q.start:q.end] == q.text
+    assert len({q.text for q in quotes}) == len(quotes)

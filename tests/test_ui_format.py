@@ -1,6 +1,8 @@
 """The chat's pure formatting functions: corpus text stays inert, citations are numbered."""
 from __future__ import annotations
 
+import pytest
+
 import rag
 from ui import app
 
@@ -83,5 +85,21 @@ def test_respond_answers_and_reports_errors_in_the_chat(mini_retriever):
     assert history[-1]["role"] == "assistant" and "\\[1\\]" in history[-1]["content"]
     assert cites.startswith("[1] ") and "src-card" in panel
     assert respond("   ", [], 3, "hybrid")[0][-1]["content"] == app.TEXTS["zh"]["empty"]
-    error = respond("\x00", [], 3, "hybrid")[0][-1]["content"]
-    assert error.startswith(app.TEXTS["en"]["error"]) and "query is empty" in error
+    assert respond("\x00\x07 ", [], 3, "hybrid")[0][-1]["content"] == app.TEXTS["en"]["empty"]
+    error = respond("网格", [], 0, "hybrid")[0][-1]["content"]
+    assert error.startswith(app.TEXTS["zh"]["error"]) and "k must be an integer between 1 and 100" in error
+
+
+@pytest.mark.parametrize("message", ["网格" * 50_000, "网格\x00员\x1b[31m", "🙂🚓🙂", "网格 grid Сетка شبكة", "?!。,、……",
+                                     "<script>alert(1)</script>", "\u200b\u200b网格"])
+def test_respond_answers_any_text_without_raising(mini_retriever, message):
+    history, panel, _ = app.make_responder(mini_retriever)(message, [], 3, "hybrid")
+    assert history[-1]["role"] == "assistant" and history[-1]["content"]
+    assert "<script>" not in history[-1]["content"] + panel
+
+
+@pytest.mark.parametrize("k, mode, words", [(None, "hybrid", "k must be an integer"), (float("nan"), "hybrid", "k must be"),
+                                            ("5", "hybrid", "k must be"), (3, "fuzzy", "mode must be one of")])
+def test_respond_turns_bad_settings_into_a_message(mini_retriever, k, mode, words):
+    reply = app.make_responder(mini_retriever)("网格", [], k, mode)[0][-1]["content"]
+    assert reply.startswith(app.TEXTS["zh"]["error"]) and words in reply

@@ -179,18 +179,26 @@ def user_turn(message: str, history: list) -> tuple[list, str, str]:
     return history, "", message or ""
 
 
+def as_int(value: object) -> object:
+    """The slider's float as an int; anything else is passed on for the retriever to refuse clearly."""
+    try:
+        return int(value) if isinstance(value, float) else value
+    except (ValueError, OverflowError):  # nan, inf
+        return value
+
+
 def make_responder(base: rag.Retriever):
     """The bot-turn handler bound to a loaded retriever."""
 
     def respond(message: str, history: list, k: float, mode: str):
         """Answer the current question alone (see module docstring) and fill the panels."""
-        question = (message or "").strip()
+        question = (message or "").strip() if isinstance(message, str) else ""
         history = list(history or [])
-        if not question:
+        if not any(ch.isprintable() and not ch.isspace() for ch in question):  # blank or control characters
             history.append({"role": "assistant", "content": TEXTS[language(question)]["empty"]})
             return history, placeholder_html(), ""
         try:
-            answer = base.answer(question, k=int(k), mode=mode)
+            answer = base.answer(question, k=as_int(k), mode=mode)
         except rag.RagError as err:
             reply = TEXTS[language(question)]["error"] + escape_markdown(str(err))
             history.append({"role": "assistant", "content": reply})
