@@ -32,7 +32,7 @@ _FOCUS_BEFORE = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么|是多少|有
 _FOCUS_AFTER = re.compile(rf"(?:多少|[几哪][一两二三四五六七八九十]?)[{_MEASURE}]*({_WORD}{{2,6}})")
 # Words that name no particular thing ("what is the name", "which aspects").
 _GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工作 活动 单位 人员 内容 方式 办法 措施 作用 意义 "
-                           "一共 总共 共有 具体 现在 分别 主要 大概 大约".split())
+                           "一共 总共 共有 具体 现在 分别 主要 大概 大约 设施".split())
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,15 @@ class QuestionFrame:
     terms: frozenset[str]  # keyword tokens, for lexical overlap with sentences
     wants_quantity: bool
     unit_stated: re.Pattern | None  # matches a number of the asked unit, when a unit is asked
+    unit_noun: str | None  # what is counted: "多少名选手" -> 选手 (normalised)
     focus: tuple[str, ...]  # normalised nouns the answer must mention
 
 
 def analyse(question: str) -> QuestionFrame:
+    noun = counted_noun(question)
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(question)),
-                         asked_unit_pattern(question), tuple(normalize(t) for t in focus_nouns(question)))
+                         asked_unit_pattern(question), normalize(noun) if noun else None,
+                         tuple(normalize(t) for t in focus_nouns(question)))
 
 
 def asked_unit_pattern(question: str) -> re.Pattern | None:
@@ -55,6 +58,15 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
         return None
     units = SAME_UNITS.get(asked.group(1), asked.group(1))
     return re.compile(NUMBER + r"\s*(?:多|余)?\s*[" + units + "]")
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun right after the asked unit: '多少名选手参赛' -> 选手, '多少户村民' -> 村民."""
+    asked = ASKED_UNIT.search(question)
+    if not asked:
+        return None
+    words = [w for start, _, w in _content_words(question) if start == asked.end()]
+    return words[0] if words and len(words[0]) >= 2 and words[0] not in _GENERIC_WORDS else None
 
 
 def focus_nouns(question: str) -> list[str]:
@@ -99,13 +111,19 @@ def states_quantity(sentence: str) -> bool:
 
 
 def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
-    return frame.unit_stated is not None and bool(frame.unit_stated.search(sentence))
+    """A number of the asked unit, in a sentence that names what is counted ("142名民警" for
+    "多少名民警"): a number of people in some other sentence does not answer."""
+    return (frame.unit_stated is not None and bool(frame.unit_stated.search(sentence))
+            and (frame.unit_noun is None or mentions(frame.unit_noun, normalize(sentence))))
 
 
 def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:
-    """True when every focus noun occurs in the texts (or the question has none).
-
-    A noun also counts when its last two characters occur: Chinese compounds end in their head
-    (支队长 -> 队长, 局局长 -> 局长), and word segmentation splits compounds unpredictably."""
+    """True when every focus noun occurs in the texts (or the question has none)."""
     joined = normalize("".join(texts))
-    return all(noun in joined or noun[-2:] in joined for noun in frame.focus)
+    return all(mentions(noun, joined) for noun in frame.focus)
+
+
+def mentions(noun: str, normalised_text: str) -> bool:
+    """The noun, or its last two characters, occurs: Chinese compounds end in their head
+    (支队长 -> 队长, 局局长 -> 局长), and word segmentation splits compounds unpredictably."""
+    return noun in normalised_text or noun[-2:] in normalised_text

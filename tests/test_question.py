@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, focus_nouns, mentions_focus, states_asked_unit, states_quantity
+from rag.question import analyse, counted_noun, focus_nouns, mentions_focus, states_asked_unit, states_quantity
 
 
 @pytest.mark.parametrize("question, nouns", [
@@ -21,8 +21,11 @@ def test_focus_nouns(question, nouns):
 
 def test_asked_unit_accepts_equivalent_units():
     frame = analyse("有多少名民警参加?")
-    assert states_asked_unit(frame, "142人参加了轮训。") and states_asked_unit(frame, "共有5位民警。")
+    assert frame.unit_noun == "民警"
+    assert states_asked_unit(frame, "142人次民警参加了轮训。") and states_asked_unit(frame, "共有5位民警。")
     assert not states_asked_unit(frame, "建了3个站点。")
+    assert not states_asked_unit(frame, "142人参加了轮训。"), "a number of people, but not of 民警"
+    assert analyse("少先队员有多少人?").unit_noun is None and states_asked_unit(analyse("少先队员有多少人?"), "共30人")
     assert analyse("门票价格是多少?").unit_stated is None
     assert states_asked_unit(analyse("一年能多挣多少钱?"), "每年增收2万余元。")
 
@@ -38,3 +41,10 @@ def test_focus_is_matched_after_normalising_traditional_and_width():
     assert mentions_focus(frame, ["景区门票价格为50元。"])
     assert not mentions_focus(frame, ["景区风景优美。"])
     assert mentions_focus(analyse("谁?"), [])
+
+
+@pytest.mark.parametrize("question, noun", [("一共有多少名选手参赛?", "选手"), ("辽阳村有多少户村民?", "村民"),
+                                            ("每人奖励多少钱?呼和浩特市哪位书记?", None), ("建了多少处设施?", None),
+                                            ("解决了多少亩地的浇水问题?", None)])
+def test_counted_noun(question, noun):
+    assert counted_noun(question) == noun
