@@ -16,10 +16,14 @@ from .text import normalize, tokenize
 NUMBER = "[0-9０-９一二三四五六七八九十百千万两]+"
 
 # The question asks for a number or a date ...
-ASKS_QUANTITY = re.compile(r"多少|几[个名人年月日次项家处亩米吨元万岁天种类支条]?|多长|多大|多久|哪一?年|何时|什么时候"
+ASKS_QUANTITY = re.compile(r"多少|(?<!哪)几[个名人年月日次项家处亩米吨元万岁天种类支条]?|多长|多大|多久|哪一?年|何时|什么时候"
                            r"|how (many|much|long|old)|what year|which year|\bwhen\b", re.I)
 # ... and a sentence states one (a number followed by a measure word).
 STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多]")
+
+# ... or, for "when" questions, a date or time ("2015年", "7点", "今年").
+ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what year|which year", re.I)
+STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号时点]|今年|去年|前年|当天|当日|近日|日前")
 
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
 ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(个|名|位|人|户|元|块钱|钱|亩|吨|岁|天|次|处|家|项|米|公里|袋|册|份|场|支|条|所|座|间|小时)")
@@ -40,6 +44,7 @@ class QuestionFrame:
     text: str
     terms: frozenset[str]  # keyword tokens, for lexical overlap with sentences
     wants_quantity: bool
+    wants_date: bool
     unit_stated: re.Pattern | None  # matches a number of the asked unit, when a unit is asked
     unit_noun: str | None  # what is counted: "多少名选手" -> 选手 (normalised)
     focus: tuple[str, ...]  # normalised nouns the answer must mention
@@ -48,7 +53,7 @@ class QuestionFrame:
 def analyse(question: str) -> QuestionFrame:
     noun = counted_noun(question)
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(question)),
-                         asked_unit_pattern(question), normalize(noun) if noun else None,
+                         bool(ASKS_DATE.search(question)), asked_unit_pattern(question), normalize(noun) if noun else None,
                          tuple(normalize(t) for t in focus_nouns(question)))
 
 
@@ -108,6 +113,14 @@ def _pos_words(text: str) -> tuple[tuple[str, str], ...]:
 
 def states_quantity(sentence: str) -> bool:
     return bool(STATES_QUANTITY.search(sentence))
+
+
+def states_asked_value(frame: QuestionFrame, sentence: str) -> bool:
+    """The sentence could answer a how-many or when question: it states a number of the asked
+    unit (see states_asked_unit), a date for a when-question, or else some quantity."""
+    if frame.unit_stated is not None:
+        return states_asked_unit(frame, sentence)
+    return bool((STATES_DATE if frame.wants_date else STATES_QUANTITY).search(sentence))
 
 
 def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:

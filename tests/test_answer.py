@@ -89,3 +89,12 @@ def test_word_overlap_weighs_words_by_rarity_among_the_candidates():
     overlaps = word_overlaps(analyse("八龙湾村的灌溉渠有多长?").terms, texts)
     assert overlaps[0] > 2 * overlaps[1] and overlaps[1] == overlaps[2]
     assert word_overlaps(frozenset(), texts) == [0.0, 0.0, 0.0]
+
+
+def test_a_when_question_is_as_confident_as_its_best_dated_sentence():
+    texts = ["乌力吉口岸是重要的陆路口岸。", "口岸于2015年开通。"]
+    frame, cands = frame_and_candidates("乌力吉口岸什么时候开通?", texts)
+    cands = [cands[0].__class__(**{**cands[0].__dict__, "cosine": 0.8}), cands[1]]
+    assert confidence(frame, cands) == 0.7  # the dated sentence's cosine, not the topic sentence's
+    frame, cands = frame_and_candidates("乌力吉口岸什么时候开通?", texts[:1])
+    assert confidence(frame, cands) < 0

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, counted_noun, focus_nouns, mentions_focus, states_asked_unit, states_quantity
+from rag.question import (analyse, counted_noun, focus_nouns, mentions_focus, states_asked_unit, states_asked_value,
+                          states_quantity)
 
 
 @pytest.mark.parametrize("question, nouns", [
@@ -48,3 +49,12 @@ def test_focus_is_matched_after_normalising_traditional_and_width():
                                             ("解决了多少亩地的浇水问题?", None)])
 def test_counted_noun(question, noun):
     assert counted_noun(question) == noun
+
+
+def test_when_questions_need_a_date_and_which_ones_is_no_quantity():
+    when = analyse("乌力吉口岸预计什么时候建成通关?")
+    assert when.wants_date and states_asked_value(when, "口岸于2015年建成。") and states_asked_value(when, "今年通关。")
+    assert not states_asked_value(when, "口岸建成了3个通道。")
+    how_many = analyse("建成了几个通道?")
+    assert states_asked_value(how_many, "口岸建成了3个通道。") and not states_asked_value(how_many, "口岸正在建设。")
+    assert not analyse("有哪几位代表?").wants_quantity  # 哪几 asks which ones, not how many
