@@ -42,8 +42,9 @@ test: index browser
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not model and not browser"
 
-bench: index
+bench: index browser
 	$(PY) eval/bench_search.py
+	$(PY) eval/bench_browser.py
 
 eval: index
 	$(RAG) eval --out eval/reports/latest

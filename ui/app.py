@@ -301,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except rag.RagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    retriever.answer("网格员 grid")  # warm-up: the model's first call is slow, so not the first user's
     print(f"loaded {retriever.index_dir} ({len(retriever)} passages)", flush=True)
     build_app(retriever).queue(default_concurrency_limit=2).launch(
         server_name=args.host, server_port=args.port, share=False, auth=auth,
