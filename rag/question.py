@@ -123,11 +123,22 @@ def states_asked_value(frame: QuestionFrame, sentence: str) -> bool:
     return bool((STATES_DATE if frame.wants_date else STATES_QUANTITY).search(sentence))
 
 
+COUNTED_NEARBY = 4  # characters allowed between the number and what it counts ("网格236个", "283个党组织")
+
+
 def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
-    """A number of the asked unit, in a sentence that names what is counted ("142名民警" for
-    "多少名民警"): a number of people in some other sentence does not answer."""
-    return (frame.unit_stated is not None and bool(frame.unit_stated.search(sentence))
-            and (frame.unit_noun is None or mentions(frame.unit_noun, normalize(sentence))))
+    """A number of the asked unit, next to what is counted ("142名民警" or "民警142名" for
+    "多少名民警"): "12个单位" in a sentence that also mentions 网格 does not say how many 网格."""
+    if frame.unit_stated is None:
+        return False
+    text = normalize(sentence)
+    for m in frame.unit_stated.finditer(text):
+        if frame.unit_noun is None:
+            return True
+        reach = COUNTED_NEARBY + len(frame.unit_noun)
+        if mentions(frame.unit_noun, text[max(0, m.start() - reach):m.end() + reach]):
+            return True
+    return False
 
 
 def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:

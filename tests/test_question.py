@@ -58,3 +58,10 @@ def test_when_questions_need_a_date_and_which_ones_is_no_quantity():
     how_many = analyse("建成了几个通道?")
     assert states_asked_value(how_many, "口岸建成了3个通道。") and not states_asked_value(how_many, "口岸正在建设。")
     assert not analyse("有哪几位代表?").wants_quantity  # 哪几 asks which ones, not how many
+
+
+def test_the_number_must_count_the_asked_noun():
+    frame = analyse("霍林郭勒市划分了多少个网格?")
+    assert states_asked_unit(frame, "全市划分网格236个,配备网格员260人。")
+    assert states_asked_unit(frame, "全市共有236个网格。")
+    assert not states_asked_unit(frame, "改革前,霍林郭勒市12个单位在基层铺设了8类网格。"), "12个 counts 单位"
