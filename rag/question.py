@@ -28,6 +28,9 @@ STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号时�
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
 ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(个|名|位|人|户|元|块钱|钱|亩|吨|岁|天|次|处|家|项|米|公里|袋|册|份|场|支|条|所|座|间|小时)")
 SAME_UNITS = {"名": "名人位", "位": "名人位", "人": "名人位", "钱": "元", "块钱": "元"}
+# "多少收入 / 工资是多少": an amount of money, stated in 元 (万元, 2万余元).
+_MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|成本|收益|产值|投资|补贴|营业额"
+ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
 
 # The focus noun sits just before "是谁 / 是多少 / 叫什么" or just after "多少 / 几 / 哪" (+ a measure word).
 _WORD = r"[\u4e00-\u9fffA-Za-z0-9]"
@@ -59,9 +62,12 @@ def analyse(question: str) -> QuestionFrame:
 
 def asked_unit_pattern(question: str) -> re.Pattern | None:
     asked = ASKED_UNIT.search(question)
-    if not asked:
+    if asked:
+        units = SAME_UNITS.get(asked.group(1), asked.group(1))
+    elif ASKS_MONEY.search(question):
+        units = "元"
+    else:
         return None
-    units = SAME_UNITS.get(asked.group(1), asked.group(1))
     return re.compile(NUMBER + r"\s*(?:多|余)?\s*[" + units + "]")
 
 
@@ -88,14 +94,14 @@ def focus_nouns(question: str) -> list[str]:
 
 # Parts of speech that never name the thing asked about: particles, adverbs, prepositions,
 # conjunctions, pronouns, numerals, measure words (jieba's tags).
-_FUNCTION_TAGS = ("u", "d", "p", "c", "r", "m", "q", "y", "e", "x")
+_FUNCTION_TAGS = ("u", "d", "p", "c", "r", "m", "q", "y", "e", "x")  # but "eng" (a Latin word) names things
 
 
 def _content_words(text: str) -> list[tuple[int, int, str]]:
     """(start, end, word) of each word that could name a thing."""
     out, pos = [], 0
     for word, flag in _pos_words(text):
-        if not flag.startswith(_FUNCTION_TAGS) and not re.search("[哪几多少]", word):
+        if (flag == "eng" or not flag.startswith(_FUNCTION_TAGS)) and not re.search("[哪几多少]", word):
             out.append((pos, pos + len(word), word))
         pos += len(word)
     return out

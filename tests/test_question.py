@@ -27,7 +27,8 @@ def test_asked_unit_accepts_equivalent_units():
     assert not states_asked_unit(frame, "建了3个站点。")
     assert not states_asked_unit(frame, "142人参加了轮训。"), "a number of people, but not of 民警"
     assert analyse("少先队员有多少人?").unit_noun is None and states_asked_unit(analyse("少先队员有多少人?"), "共30人")
-    assert analyse("门票价格是多少?").unit_stated is None
+    assert analyse("门票价格是多少?").unit_stated.search("票价50元")  # an amount of money: 元
+    assert analyse("门票有多少种?").unit_stated is None
     assert states_asked_unit(analyse("一年能多挣多少钱?"), "每年增收2万余元。")
 
 
@@ -65,3 +66,9 @@ def test_the_number_must_count_the_asked_noun():
     assert states_asked_unit(frame, "全市划分网格236个,配备网格员260人。")
     assert states_asked_unit(frame, "全市共有236个网格。")
     assert not states_asked_unit(frame, "改革前,霍林郭勒市12个单位在基层铺设了8类网格。"), "12个 counts 单位"
+
+
+def test_money_questions_ask_for_yuan_and_latin_words_can_be_the_focus():
+    income = analyse("八龙湾村的蔬菜大棚给农户带来多少收入?")
+    assert states_asked_unit(income, "农户每年增收2万余元。") and not states_asked_unit(income, "建了50多个大棚。")
+    assert analyse("乌兰察布市的GDP是多少?").focus == ("gdp",)
