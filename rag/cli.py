@@ -210,18 +210,26 @@ def hit_fields(h) -> dict:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from .answer import MIN_CONFIDENCE
     from .retriever import Retriever
+    from .text import one_line
 
     ans = Retriever.load(args.index).answer(args.question)
+    nearest = [] if ans.quotes else ans.hits[:NEAREST_SHOWN]
     if args.json:
-        print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes]},
+        print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes],
+                          "confidence": round(ans.confidence, 4), "nearest": [hit_fields(h) for h in nearest]},
                          ensure_ascii=False, indent=1))
         return 0
     if not ans.quotes:
-        print("The archive holds no passage that answers this question.")
-    for n, q in enumerate(ans.quotes, start=1):
-        print(f"[{n}] “{q.text}”\n    — {q.title} ({q.source} {q.start}-{q.end})")
+        print(f"The archive holds no passage that answers this question (confidence {ans.confidence:.2f}, "
+              f"threshold {MIN_CONFIDENCE}). Nearest passages:")
+    for n, q in enumerate(ans.quotes or nearest, start=1):
+        print(f"[{n}] “{one_line(q.text)}”\n    — {q.title} ({q.source} {q.start}-{q.end})")
     return 0
+
+
+NEAREST_SHOWN = 3  # passages shown when there is no answer, so the reader can judge for themselves
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -75,6 +75,19 @@ def tokenize(text: str) -> list[str]:
     return [t for t in (tok.strip() for tok in tokens) if t and t not in STOPWORDS and not _PUNCT_OR_SPACE.match(t)]
 
 
+_CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u2018-\u201d]")
+_LINE_BREAK = re.compile(r"[ \t\u3000]*\n\s*")
+
+
+def one_line(text: str) -> str:
+    """For display: join lines (column and paragraph breaks on the page), with nothing next to
+    Chinese text and a space between Latin words. Offsets always refer to the file, not this."""
+    def joiner(m: re.Match) -> str:
+        around = text[m.start() - 1:m.start()] + text[m.end():m.end() + 1]
+        return "" if _CJK_OR_PUNCT.search(around) else " "
+    return _LINE_BREAK.sub(joiner, text).strip()
+
+
 def clean_for_embedding(text: str) -> str:
     """Join lines broken mid-sentence (newspaper columns); keep real paragraph breaks as one newline."""
     pieces = [p.strip() for p in re.split(r"\s*\n\s*", text) if p.strip()]

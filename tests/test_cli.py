@@ -46,3 +46,17 @@ def test_ask_json(built, capsys):
     assert main(["ask", "赤峰发放了多少份宣传册?", "--json", "--index", str(built)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["question"] and isinstance(out["quotes"], list)
+    assert isinstance(out["confidence"], float) and isinstance(out["nearest"], list)
+    assert bool(out["quotes"]) != bool(out["nearest"])  # nearest passages only when there is no answer
+
+
+def test_ask_without_an_answer_says_so_and_shows_the_nearest_passages(built, mini_corpus, capsys):
+    assert main(["ask", "赤峰的门票价格是多少元?", "--index", str(built)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("The archive holds no passage that answers this question")
+    assert "[1] “" in out and ".txt " in out
+    assert main(["ask", "赤峰的门票价格是多少元?", "--json", "--index", str(built)]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["quotes"] == [] and answer["nearest"]
+    for h in answer["nearest"]:
+        assert read_source(mini_corpus, h["source"])[h["start"]:h["end"]] == h["text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import rag
+from rag.text import one_line
 from ui import app
 
 EVIL = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> **bold** [link](http://x)'
@@ -75,8 +76,8 @@ def test_language_and_parse_auth():
 
 
 def test_one_line_joins_column_breaks():
-    assert app.one_line("基层铺\n\n设了1000\n名") == "基层铺设了1000名"
-    assert app.one_line("grid\n\nworkers") == "grid workers"
+    assert one_line("基层铺\n\n设了1000\n名") == "基层铺设了1000名"
+    assert one_line("grid\n\nworkers") == "grid workers"
 
 
 def test_respond_answers_and_reports_errors_in_the_chat(mini_retriever):

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 import gradio as gr
 
 import rag
+from rag.text import one_line
 
 DEFAULT_PORT = 7860
 DEFAULT_K = 5
@@ -39,9 +40,7 @@ EXAMPLES = [
 ]
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-!|~$])")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-CJK_OR_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u2018-\u201d]")
 BLANK_LINES = re.compile(r"\n\s*\n")  # shown as one line break in the sources panel
-LINE_BREAK = re.compile(r"[ \t\u3000]*\n\s*")
 
 TEXTS = {
     "zh": {
@@ -73,13 +72,6 @@ def escape_markdown(text: str) -> str:
     return MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def one_line(text: str) -> str:
-    """Join lines (column and paragraph breaks on the page): nothing next to Chinese text,
-    a space between Latin words."""
-    def joiner(m: re.Match) -> str:
-        around = text[m.start() - 1:m.start()] + text[m.end():m.end() + 1]
-        return "" if CJK_OR_PUNCT.search(around) else " "
-    return LINE_BREAK.sub(joiner, text).strip()
 
 
 def citation(item) -> str:
