@@ -49,15 +49,15 @@ class QuestionFrame:
     wants_quantity: bool
     wants_date: bool
     unit_stated: re.Pattern | None  # matches a number of the asked unit, when a unit is asked
-    unit_noun: str | None  # what is counted: "多少名选手" -> 选手 (normalised)
-    focus: tuple[str, ...]  # normalised nouns the answer must mention
+    unit_noun: str | None  # what is counted: "多少名选手" -> 选手
+    focus: tuple[str, ...]  # nouns the answer must mention (all in normalised form)
 
 
 def analyse(question: str) -> QuestionFrame:
-    noun = counted_noun(question)
-    return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(question)),
-                         bool(ASKS_DATE.search(question)), asked_unit_pattern(question), normalize(noun) if noun else None,
-                         tuple(normalize(t) for t in focus_nouns(question)))
+    folded = normalize(question)  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
+    return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
+                         bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_noun(folded),
+                         tuple(focus_nouns(folded)))
 
 
 def asked_unit_pattern(question: str) -> re.Pattern | None:

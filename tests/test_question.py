@@ -72,3 +72,9 @@ def test_money_questions_ask_for_yuan_and_latin_words_can_be_the_focus():
     income = analyse("八龙湾村的蔬菜大棚给农户带来多少收入?")
     assert states_asked_unit(income, "农户每年增收2万余元。") and not states_asked_unit(income, "建了50多个大棚。")
     assert analyse("乌兰察布市的GDP是多少?").focus == ("gdp",)
+
+
+def test_traditional_and_full_width_questions_are_analysed_like_simplified_ones():
+    assert analyse("霍林郭勒市劃分了多少個網格?").unit_noun == "网格"
+    assert analyse("支隊長是誰?").focus == ("支队长",)
+    assert analyse("ＧＤＰ是多少?").focus == ("gdp",)
