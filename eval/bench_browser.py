@@ -51,6 +51,8 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=10, help="questions to ask")
     parser.add_argument("--out", default=str(ROOT / "eval" / "reports" / "browser.json"))
     args = parser.parse_args()
+    if args.n < 1:
+        parser.error("--n must be at least 1")
     from playwright.sync_api import sync_playwright
 
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "dev.jsonl").read_text("utf-8").splitlines()]

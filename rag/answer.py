@@ -113,7 +113,7 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     answer (for a how-many or when question, those stating the asked unit, a quantity or a
     date), far below any threshold when there is none, and lower when the noun the question
     asks about appears in no candidate."""
-    if frame.wants_quantity or frame.unit_stated is not None:
+    if frame.wants_quantity or frame.wants_date or frame.unit_pattern is not None:
         able = [c.cosine for c in cands if q.states_asked_value(frame, c.sentence.text)]
         best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
     else:

@@ -6,8 +6,6 @@ previous index at the same place, with the same model, keeps its vector; only th
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -133,6 +131,10 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
+    if changes is None:
+        from .update import finish_pending
+
+        finish_pending(root)  # an add/remove killed after saving its index: put its files in place
     sources = sources_after(root, changes) if changes else None
     files = corpus_file_hashes(root, sources)
     passages, sentences = collect_units(root, params, warn, sources)
@@ -159,90 +161,4 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     data = IndexData(passages, DenseIndex.build(vectors), SparseIndex.build([keyword_text(p) for p in passages]),
                      manifest, sentences, DenseIndex.build(sentence_vectors))
     save_index(index_dir, data)
-    return data
-
-
-# --- rag index add / remove ------------------------------------------------------
-
-SEED_CORPUS = Path(__file__).resolve().parent.parent / "seeds"  # byte-identical to the shared pages
-
-
-def index_settings(index_dir: Path) -> tuple[Path, Encoder, ChunkingParams]:
-    """(corpus root, encoder, chunking) recorded in an index's manifest; the encoder is loaded now,
-    so a missing model fails before the corpus is touched."""
-    from .embed import load_encoder
-
-    manifest = read_manifest(index_dir)
-    root = Path(manifest["corpus"]["root"])
-    if not root.is_dir():
-        raise CorpusError(f"the corpus folder {root} of index {index_dir} is gone; rebuild with "
-                          f"`{build_command(index_dir, '<folder>')}`")
-    if root.resolve() == SEED_CORPUS.resolve():
-        raise CorpusError(f"index {index_dir} is built from the project's seed pages ({root}), which stay as "
-                          "shipped; build your own with `rag index build --corpus DIR --index DIR`, then add "
-                          "or remove files with --index DIR")
-    chunking = manifest["chunking"]
-    return root, load_encoder(manifest["model"]["name"]), ChunkingParams(chunking["size"], chunking["overlap"])
-
-
-def add_files(index_dir: Path, paths: Sequence[Path], replace: bool = False,
-              progress: Callable[[int, int], None] | None = None,
-              warn: Callable[[str], None] = warn_stderr) -> IndexData:
-    """Rebuild the index incrementally with the files added, then copy them into its corpus folder.
-
-    The corpus changes only after the new index is saved: a build killed half-way leaves the
-    previous index and its corpus as they were, still in step."""
-    root, encoder, params = index_settings(index_dir)
-    targets = _check_additions(root, [Path(p) for p in paths], replace)
-    data = build_index(root, index_dir, encoder, params, progress, warn,
-                       changes={target.name: path for path, target in targets})
-    for path, target in targets:
-        if not (target.exists() and target.resolve() == path.resolve()):
-            copy_atomically(path, target)
-    return data
-
-
-def copy_atomically(path: Path, target: Path) -> None:
-    """A reader never sees a half-copied file: copy beside the target (hidden), then rename."""
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        shutil.copyfile(path, partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _check_additions(root: Path, paths: list[Path], replace: bool) -> list[tuple[Path, Path]]:
-    """(file, where it goes) for each path; every problem is raised before anything is copied."""
-    names = [p.name for p in paths]
-    for path in paths:
-        if not path.is_file():
-            raise CorpusError(f"cannot add {path}: no such file")
-        if path.suffix.lower() not in corpus.SUFFIXES:
-            raise CorpusError(f"cannot add {path}: the corpus reads only {', '.join(corpus.SUFFIXES)} files")
-        if names.count(path.name) > 1:
-            raise CorpusError(f"cannot add {path}: two of the given files are named {path.name}")
-        if (root / path.name).exists() and not replace:
-            raise CorpusError(f"cannot add {path}: the corpus {root} already has a {path.name}; "
-                              "pass --replace to overwrite it")
-    return [(path, root / path.name) for path in paths]
-
-
-def remove_sources(index_dir: Path, sources: Sequence[str], progress: Callable[[int, int], None] | None = None,
-                   warn: Callable[[str], None] = warn_stderr) -> IndexData:
-    """Rebuild the index without these files (by source name, as in citations), then delete them from its corpus."""
-    root, encoder, params = index_settings(index_dir)
-    known = dict(corpus.iter_sources(root))
-    unknown = [s for s in sources if s not in known]
-    if unknown:
-        some = ", ".join(sorted(known)[:5]) + (", …" if len(known) > 5 else "")
-        raise CorpusError(f"not in the corpus {root} of index {index_dir}: {', '.join(unknown)}; "
-                          f"known sources: {some or 'none'}")
-    if set(sources) >= set(known):
-        raise CorpusError(f"refusing to remove every file of the corpus {root}; an index needs at least one")
-    # As for add_files: the files go only once the index without them is saved.
-    data = build_index(root, index_dir, encoder, params, progress, warn,
-                       changes={source: None for source in sources})
-    for source in dict.fromkeys(sources):
-        known[source].unlink()
     return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -112,7 +113,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 
 def cmd_index_add(args: argparse.Namespace) -> int:
-    from .build import add_files
+    from .update import add_files
 
     index_dir = args.index or default_index_dir()
     with progress_bar() as progress:
@@ -122,7 +123,7 @@ def cmd_index_add(args: argparse.Namespace) -> int:
 
 
 def cmd_index_remove(args: argparse.Namespace) -> int:
-    from .build import remove_sources
+    from .update import remove_sources
 
     index_dir = args.index or default_index_dir()
     with progress_bar() as progress:
@@ -218,7 +219,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     nearest = [] if ans.quotes else ans.hits[:NEAREST_SHOWN]
     if args.json:
         print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes],
-                          "confidence": round(ans.confidence, 4), "nearest": [hit_fields(h) for h in nearest]},
+                          "confidence": round(ans.confidence, 4) if math.isfinite(ans.confidence) else None, "nearest": [hit_fields(h) for h in nearest]},
                          ensure_ascii=False, indent=1))
         return 0
     if not ans.quotes:

@@ -198,7 +198,7 @@ def read_page(path: Path, source: str) -> tuple[Page, list[Skipped]]:
 
 def read_corpus(root: Path, sources: list[tuple[str, Path]] | None = None) -> CorpusReport:
     """Read and parse every supported file under root (sorted by relative path), or the given
-    ``(source, path)`` list (a corpus about to change, see rag.build.add_files).
+    ``(source, path)`` list (a corpus about to change, see rag.update).
 
     Unusable files are skipped and listed in ``skipped``; CorpusError only when
     the folder is missing or holds no usable file at all.

@@ -62,6 +62,7 @@ class Retriever:
              mode: str = DEFAULT_MODE, check_corpus: bool = True) -> "Retriever":
         """Open an index; refuses a missing, corrupted, stale or incompatible one with the fix."""
         from .build import corpus_file_hashes  # late: only needed for the freshness check
+        from .update import has_pending
 
         index_dir = Path(path) if path is not None else default_index_dir()
         data = load_index(index_dir)
@@ -74,7 +75,13 @@ class Retriever:
                 f"`{build_command(index_dir)} --model {encoder.name}`")
         root = Path(data.manifest["corpus"]["root"])
         if check_corpus and root.is_dir():
-            check_fresh(index_dir, data.manifest, corpus_file_hashes(root))
+            try:
+                check_fresh(index_dir, data.manifest, corpus_file_hashes(root))
+            except IndexStaleError as stale:
+                if has_pending(root):  # an add/remove killed between saving the index and moving files
+                    raise IndexStaleError(f"{stale}; that also finishes the interrupted "
+                                          "`rag index add/remove` whose files are still staged") from None
+                raise
         return cls(data, encoder, index_dir, mode)
 
     def __len__(self) -> int:

@@ -87,4 +87,4 @@ class Answer:
     question: str
     quotes: list[Quote] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
-    confidence: float = float("-inf")  # best sentence score; quotes are empty below the threshold
+    confidence: float = float("-inf")  # see rag.answer.confidence; quotes are empty below the threshold

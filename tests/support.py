@@ -74,3 +74,8 @@ def running_app(*args: str, start_timeout: float = 120) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def corpus_files(folder: Path) -> list[str]:
+    """The files a corpus reader sees (hidden ones, like rag's lock and journal, are not corpus)."""
+    return sorted(p.name for p in Path(folder).iterdir() if not p.name.startswith("."))

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from rag.answer import Candidate, SentenceStore, confidence, merge_adjacent, select_quotes, word_overlaps
+from rag.answer import Candidate, SentenceStore, candidates, confidence, merge_adjacent, select_quotes, word_overlaps
 from rag.question import analyse
 from rag.dense import DenseIndex
-from rag.types import Passage, Quote
+from rag.types import Hit, Passage, Quote
 
 TEXT = "第一句话。第二句话。第三句。"
 
@@ -49,20 +50,24 @@ def test_merge_adjacent_keeps_separate_files_apart():
     assert merge_adjacent([a, b]) == [a, b]
 
 
-def frame_and_candidates(question: str, texts: list[str], cosine: float = 0.7):
+def frame_and_candidates(question: str, texts: list[str], cosines: list[float] | float = 0.7):
+    """The question's frame and rag.answer.candidates() over these sentences of one passage,
+    with sentence vectors chosen so each sentence's cosine to the question is as given."""
     frame = analyse(question)
-    overlaps = word_overlaps(frame.terms, texts)
-    cands = [Candidate(Passage("a.txt", "t", "", 10 * i, 10 * i + len(t), t), cosine, 0, overlap,
-                       frame.wants_quantity and bool(__import__("rag.question").question.states_quantity(t)),
-                       __import__("rag.question").question.states_asked_unit(frame, t))
-             for i, (t, overlap) in enumerate(zip(texts, overlaps))]
-    return frame, cands
+    cosines = cosines if isinstance(cosines, list) else [cosines] * len(texts)
+    sentences, start = [], 0
+    for t in texts:
+        sentences.append(Passage("a.txt", "t", "", start, start + len(t), t))
+        start += len(t)
+    store = SentenceStore(sentences, DenseIndex.build(np.eye(len(texts), dtype=np.float32)))
+    hit = Hit("".join(texts), "a.txt", 0, start, "t", 1.0, "", 0)
+    return frame, candidates([hit], store, np.array(cosines, dtype=np.float32), frame)
 
 
 def test_a_quantity_never_stated_lowers_confidence_below_any_threshold():
     texts = ["全村共有农户300户。", "村里建了大棚。"]
     frame, cands = frame_and_candidates("村里有多少户?", texts)
-    assert confidence(frame, cands) == 0.7
+    assert confidence(frame, cands) == pytest.approx(0.7)
     frame, cands = frame_and_candidates("村里建了多少亩大棚?", texts)
     assert confidence(frame, cands) < 0
     frame, cands = frame_and_candidates("有哪几位代表?", texts[1:])
@@ -78,8 +83,7 @@ def test_a_focus_noun_no_sentence_mentions_lowers_confidence():
 
 def test_the_sentence_stating_the_asked_unit_outranks_the_topic_sentence():
     texts = ["八龙湾村大力发展蔬菜大棚种植。", "50多个现代化温室种植大棚整齐排列。"]
-    _, cands = frame_and_candidates("八龙湾村有多少个温室大棚?", texts)
-    cands = [cands[0].__class__(**{**cands[0].__dict__, "cosine": 0.75}), cands[1]]
+    _, cands = frame_and_candidates("八龙湾村有多少个温室大棚?", texts, [0.75, 0.7])
     assert select_quotes(cands, 0.75, min_confidence=0.0)[0].text == texts[1]
 
 
@@ -93,8 +97,7 @@ def test_word_overlap_weighs_words_by_rarity_among_the_candidates():
 
 def test_a_when_question_is_as_confident_as_its_best_dated_sentence():
     texts = ["乌力吉口岸是重要的陆路口岸。", "口岸于2015年开通。"]
-    frame, cands = frame_and_candidates("乌力吉口岸什么时候开通?", texts)
-    cands = [cands[0].__class__(**{**cands[0].__dict__, "cosine": 0.8}), cands[1]]
-    assert confidence(frame, cands) == 0.7  # the dated sentence's cosine, not the topic sentence's
+    frame, cands = frame_and_candidates("乌力吉口岸什么时候开通?", texts, [0.8, 0.7])
+    assert confidence(frame, cands) == pytest.approx(0.7)  # the dated sentence's cosine, not the topic sentence's
     frame, cands = frame_and_candidates("乌力吉口岸什么时候开通?", texts[:1])
     assert confidence(frame, cands) < 0

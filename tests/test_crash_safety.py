@@ -22,7 +22,7 @@ from rag.embed import FakeEncoder
 from rag.cli import main
 from rag.index import MANIFEST
 
-from support import read_source
+from support import corpus_files, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 TOWNS = ["呼和浩特", "包头", "赤峰", "通辽", "鄂尔多斯", "锡林郭勒", "乌海", "巴彦淖尔"]
@@ -184,32 +184,52 @@ def own_corpus(corpus: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(corpus, tmp_path / "own"))
 
 
-@pytest.mark.parametrize("point", BEFORE_SWAP + ["after_swap"])
+# Kill points of add/remove: the five in save_index, after the swap, and while the journal is
+# carried out (renaming a staged copy into place, or deleting a removed file).
+UPDATE_POINTS = BEFORE_SWAP + ["after_swap", "finishing"]
+KILL_FINISHING = KILL_AT.replace("point = sys.argv[1]\n", """point = sys.argv[1]
+if point == "finishing":
+    import rag.update as up
+    finish, calls = up.finish_pending, []
+    def finish_then_die(root):
+        calls.append(root)
+        if len(calls) == 2:  # call 1 clears what an earlier change left; call 2 finishes this one
+            around(os, "replace", before=True)
+            around(pathlib.Path, "unlink", before=True)
+        return finish(root)
+    up.finish_pending = finish_then_die
+""")
+
+
+@pytest.mark.parametrize("point", UPDATE_POINTS)
 @pytest.mark.parametrize("command", ["add", "remove"])
-def test_add_or_remove_killed_at_each_step_keeps_index_and_corpus_in_step(own_corpus, tmp_path, command, point):
-    """Killed before the swap: the previous index loads with its corpus unchanged (not stale).
-    Killed after it: the new index is in place; the command, run again, finishes the job."""
+def test_add_or_remove_killed_at_any_step_is_recoverable(own_corpus, tmp_path, command, point):
+    """Killed before the swap: the previous index loads against its unchanged corpus.
+    Killed after it: the index refuses to load as stale and names `rag index build`, which
+    finishes the change. Either way nothing is lost and the corpus ends in step with the index."""
     index = tmp_path / "indexes" / "own"
     rag_build(own_corpus, index, FIRST_CHUNK)
     extra = tmp_path / "满洲里新闻.txt"
     extra.write_text("\n\n◎广角\n\n满洲里口岸通关忙\n\n满洲里口岸今年通关货运量增长三成。\n", encoding="utf-8")
     args = ["index", "add", str(extra), "--index", str(index)] if command == "add" else \
         ["index", "remove", "page_000.txt", "--index", str(index)]
-    killed = subprocess.run([sys.executable, "-c", KILL_AT, point, *args], cwd=ROOT, capture_output=True,
+    killed = subprocess.run([sys.executable, "-c", KILL_FINISHING, point, *args], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    changed = point not in BEFORE_SWAP
-    retriever = rag.Retriever.load(index, encoder=FakeEncoder(64)) if not changed else None
-    if retriever is not None:  # loads, corpus check included: the corpus was not touched
-        sources = {p.source for p in retriever.data.passages}
+    original = [f"page_{i:03d}.txt" for i in range(300)]
+    if point in BEFORE_SWAP:
+        sources = {p.source for p in rag.Retriever.load(index, encoder=FakeEncoder(64)).data.passages}
         assert ("满洲里新闻.txt" in sources, "page_000.txt" in sources) == (False, True)
-        assert sorted(p.name for p in own_corpus.iterdir()) == sorted(
-            f"page_{i:03d}.txt" for i in range(300)), "the corpus changed although the index did not"
-    again = args + (["--replace"] if command == "add" else [])
-    if changed and command == "remove":
-        again = args if (own_corpus / "page_000.txt").exists() else None
-    if again:
-        assert main(again) == 0
+        assert corpus_files(own_corpus) == original, "the corpus changed although the index did not"
+    else:
+        with pytest.raises(rag.IndexStaleError, match="rag index build") as stale:
+            rag.Retriever.load(index, encoder=FakeEncoder(64))
+        assert "interrupted" in str(stale.value)
+    # Recovery: the command the error names (after a kill before the swap, it finishes the change too).
+    rag_build(own_corpus, index, FIRST_CHUNK)
+    added = command == "add"
+    assert corpus_files(own_corpus) == (sorted(original + ["满洲里新闻.txt"]) if added else original[1:])
+    assert not [p.name for p in own_corpus.iterdir() if p.name.startswith(".") and p.name != ".rag-lock"]
     sources = {p.source for p in rag.Retriever.load(index, encoder=FakeEncoder(64)).data.passages}
-    assert ("满洲里新闻.txt" in sources) == (command == "add") and ("page_000.txt" in sources) == (command == "add")
+    assert ("满洲里新闻.txt" in sources) == added and ("page_000.txt" in sources) == added
     assert_clean(index)

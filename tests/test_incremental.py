@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 import rag
-from rag.build import add_files, build_index, unit_key
+from rag.build import build_index, unit_key
+from rag.update import add_files
 from rag.cli import main
 from rag.embed import FakeEncoder
 from rag.index import MANIFEST, load_index
 
-from support import read_source
+from support import corpus_files, read_source
 
 
 class CountingEncoder(FakeEncoder):
@@ -168,12 +169,13 @@ def test_add_refuses_an_existing_name_unless_replace(cli_index, mini_corpus, tmp
     (["index", "add", "missing.txt"], ["missing.txt", "no such file"]),
 ])
 def test_bad_add_or_remove_is_a_rag_error_with_exit_2(cli_index, mini_corpus, capsys, args, words):
-    before = sorted(p.name for p in mini_corpus.iterdir())
+    before = corpus_files(mini_corpus)
     assert main([*args, "--index", str(cli_index)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rag: error:") and "Traceback" not in err
     assert all(w in err for w in words), err
-    assert sorted(p.name for p in mini_corpus.iterdir()) == before
+    assert corpus_files(mini_corpus) == before
+    assert not [p for p in mini_corpus.iterdir() if p.name not in before and p.name != ".rag-lock"]
 
 
 def test_add_to_a_missing_index_names_the_fix(tmp_path, capsys):
@@ -184,7 +186,7 @@ def test_add_to_a_missing_index_names_the_fix(tmp_path, capsys):
 def test_the_seed_corpus_is_never_changed_by_add_or_remove(tmp_path, monkeypatch):
     import json
 
-    from rag.build import SEED_CORPUS
+    from rag.update import SEED_CORPUS
     from rag.cli import main
     from rag.index import FORMAT_VERSION
     from rag.text import TOKENIZER_VERSION

@@ -27,8 +27,8 @@ def test_asked_unit_accepts_equivalent_units():
     assert not states_asked_unit(frame, "建了3个站点。")
     assert not states_asked_unit(frame, "142人参加了轮训。"), "a number of people, but not of 民警"
     assert analyse("少先队员有多少人?").unit_noun is None and states_asked_unit(analyse("少先队员有多少人?"), "共30人")
-    assert analyse("门票价格是多少?").unit_stated.search("票价50元")  # an amount of money: 元
-    assert analyse("门票有多少种?").unit_stated is None
+    assert analyse("门票价格是多少?").unit_pattern.search("票价50元")  # an amount of money: 元
+    assert analyse("门票有多少种?").unit_pattern is None
     assert states_asked_unit(analyse("一年能多挣多少钱?"), "每年增收2万余元。")
 
 
