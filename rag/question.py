@@ -1,4 +1,4 @@
-"""What a question asks for: a quantity, the unit of that quantity, and its focus noun.
+"""What a question asks for: a quantity or a date, the unit and what it counts, and its focus.
 
 Classic answer-type checks. A question asking "多少户" is answered only by a sentence that
 states a number of households; "支队长是谁" only by text that mentions a 支队长. The
@@ -102,14 +102,10 @@ def focus_nouns(question: str) -> list[str]:
 
     # Before 是谁/是多少: the last word of the phrase, whatever jieba tags it (处长 comes out as a verb).
     found = [ws[-1][0] for m in _FOCUS_BEFORE.finditer(question) if (ws := inside(m))]
-    # After 多少/几/哪: the first noun ('哪家公司' -> 公司; not '哪年成立' -> 成立).
-    found += [nouns[0] for m in _FOCUS_AFTER.finditer(question)
-              if (nouns := [w for w, flag in inside(m) if _is_noun(flag)])]
+    # After 多少/几/哪: the first word, a thing ('哪家公司' -> 公司) or an event ('哪一年加入' -> 加入):
+    # a date of some other event does not answer.
+    found += [ws[0][0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m))]
     return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS and len(w) >= 2]
-
-
-def _is_noun(flag: str) -> bool:
-    return flag.startswith("n") or flag in ("vn", "eng", "j")
 
 
 # Parts of speech that never name the thing asked about: particles, adverbs, prepositions,

@@ -15,6 +15,8 @@ from rag.question import (analyse, counted_noun, focus_nouns, mentions_focus, st
     ("乌拉特中旗哪位领导说要走出去?", ["领导"]),
     ("乌兰察布市委组织部常务副部长叫什么名字?", ["部长"]),  # not 名字: it names nothing in particular
     ("How many tourists visited?", []),
+    ("有多少村民参加?", ["村民"]),  # the word the measure-word match cut into, not the verb after it
+    ("他是哪一年加入中国共产党的?", ["加入"]),  # an event: a date of another event does not answer
 ])
 def test_focus_nouns(question, nouns):
     assert focus_nouns(question) == nouns
