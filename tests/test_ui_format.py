@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import rag
-from rag.text import one_line
+from rag import one_line
 from ui import app
 
 EVIL = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> **bold** [link](http://x)'

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 import gradio as gr
 
 import rag
-from rag.text import one_line
+from rag import one_line
 
 DEFAULT_PORT = 7860
 DEFAULT_K = 5
