@@ -131,10 +131,6 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
-    if changes is None:
-        from .update import finish_pending
-
-        finish_pending(root)  # an add/remove killed after saving its index: put its files in place
     sources = sources_after(root, changes) if changes else None
     files = corpus_file_hashes(root, sources)
     passages, sentences = collect_units(root, params, warn, sources)

@@ -96,9 +96,11 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     from .build import build_index
     from .chunking import ChunkingParams
     from .embed import load_encoder
+    from .update import finish_interrupted
 
     corpus = args.corpus or default_corpus_dir()
     index_dir = args.index or default_index_dir()
+    finish_interrupted(Path(corpus))  # an add/remove killed after saving its index: put its files in place
     params = ChunkingParams(**{k: v for k, v in (("size", args.chunk_size), ("overlap", args.chunk_overlap)) if v})
     if args.if_stale and index_is_current(index_dir, corpus, args.model, params):
         print(f"index {index_dir} is up to date")

@@ -8,7 +8,8 @@ journal is carried out and removed.
 
 - Killed before the index is saved: the previous index and its corpus stand, in step.
 - Killed after: the index is ahead of its corpus and refuses to load as stale, naming
-  `rag index build`, which (like any later add or remove) first finishes the journal.
+  `rag index build`, which (like any later add or remove) first finishes the journal
+  (finish_interrupted).
 
 One change at a time per corpus: a lock file serialises them.
 """
@@ -41,6 +42,7 @@ def add_files(index_dir: Path, paths: Sequence[Path], replace: bool = False,
     root, encoder, params = index_settings(index_dir)
     with corpus_lock(root):
         finish_pending(root)
+        remove_strays(root)
         targets = _check_additions(root, [Path(p) for p in paths], replace)
         staged = {target.name: stage_copy(path, target) for path, target in targets}
         write_pending(root, copy={name: partial.name for name, partial in staged.items()})
@@ -55,6 +57,7 @@ def remove_sources(index_dir: Path, sources: Sequence[str], progress: Callable[[
     root, encoder, params = index_settings(index_dir)
     with corpus_lock(root):
         finish_pending(root)
+        remove_strays(root)
         known = dict(corpus.iter_sources(root))
         unknown = [s for s in sources if s not in known]
         if unknown:
@@ -125,19 +128,33 @@ def write_pending(root: Path, copy: dict[str, str] | None = None, delete: list[s
     _fsync(root)
 
 
+def finish_interrupted(root: Path) -> None:
+    """Before a plain rebuild: finish an add/remove killed after saving its index, if any.
+    Touches nothing (not even a lock file) in a corpus without a journal, e.g. seeds/."""
+    root = Path(root)
+    if has_pending(root):
+        with corpus_lock(root):
+            finish_pending(root)
+
+
 def finish_pending(root: Path) -> None:
-    """Carry out the journal of a change whose index was saved (or may have been), then drop it,
-    with any staged copy it does not name (left by a change killed before its journal)."""
+    """Carry out the journal of a change whose index was saved (or may have been), then drop it.
+    Call with the corpus lock held."""
     journal = root / PENDING
-    if journal.exists():
-        pending = json.loads(journal.read_text(encoding="utf-8"))
-        for name, partial in pending["copy"].items():
-            if (root / partial).exists():
-                os.replace(root / partial, root / name)
-        for source in pending["delete"]:
-            (root / source).unlink(missing_ok=True)
-        _fsync(root)
-        journal.unlink()
+    if not journal.exists():
+        return
+    pending = json.loads(journal.read_text(encoding="utf-8"))
+    for name, partial in pending["copy"].items():
+        if (root / partial).exists():
+            os.replace(root / partial, root / name)
+    for source in pending["delete"]:
+        (root / source).unlink(missing_ok=True)
+    _fsync(root)
+    journal.unlink()
+
+
+def remove_strays(root: Path) -> None:
+    """Staged copies no journal names (a change killed before writing it). Call with the lock held."""
     for stray in root.glob(f".*{PARTIAL_SUFFIX}"):
         stray.unlink()
     (root / f"{PENDING}.tmp").unlink(missing_ok=True)

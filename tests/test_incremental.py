@@ -199,3 +199,9 @@ def test_the_seed_corpus_is_never_changed_by_add_or_remove(tmp_path, monkeypatch
     before = sorted(p.name for p in SEED_CORPUS.iterdir())
     assert main(["index", "remove", before[0], "--index", str(index_dir)]) == 2
     assert sorted(p.name for p in SEED_CORPUS.iterdir()) == before
+
+
+def test_a_plain_build_writes_nothing_into_the_corpus(mini_corpus, tmp_path):
+    before = sorted(p.name for p in mini_corpus.iterdir())
+    assert main(["index", "build", "--corpus", str(mini_corpus), "--index", str(tmp_path / "i"), "--model", "fake-64"]) == 0
+    assert sorted(p.name for p in mini_corpus.iterdir()) == before  # no lock, no journal: seeds/ stays as shipped
