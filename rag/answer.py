@@ -38,7 +38,7 @@ UNIT_BONUS = 0.3  # ... and much prefers a number of the unit it asks for ("多�
 # on the two held-out sets), rounded down. One number; higher means more confident.
 MIN_CONFIDENCE = 0.40
 FOCUS_PENALTY = 0.2  # the noun the question asks about appears in no candidate sentence
-UNSTATED_PENALTY = 1.0  # no sentence states the asked unit, quantity or date: below any threshold
+UNSTATED_PENALTY = 1.0  # nothing states the asked unit, quantity or date, or names the asked role
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,17 @@ def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[
 def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     """How sure we are that the candidates answer: the best cosine among sentences that could
     answer (for a how-many or when question, those stating the asked unit, a quantity or a
-    date), far below any threshold when there is none, and lower when the noun the question
-    asks about appears in no candidate."""
+    date), far below any threshold when there is none or when a who-question's role (支队长)
+    is named nowhere, and lower when the noun the question asks about appears in no candidate."""
     if frame.wants_quantity or frame.wants_date or frame.unit_pattern is not None:
         able = [c.cosine for c in cands if q.states_asked_value(frame, c.sentence.text)]
         best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
     else:
         best = max((c.cosine for c in cands), default=float("-inf"))
-    if not q.mentions_focus(frame, [c.sentence.text for c in cands]):
+    texts = [c.sentence.text for c in cands]
+    if not q.names_role(frame, texts):
+        best -= UNSTATED_PENALTY
+    if not q.mentions_focus(frame, texts):
         best -= FOCUS_PENALTY
     return best
 

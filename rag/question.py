@@ -54,13 +54,14 @@ class QuestionFrame:
     unit_pattern: re.Pattern | None  # matches a number of the asked unit, when a unit is asked
     unit_noun: str | None  # what is counted: "多少名选手" -> 选手
     focus: tuple[str, ...]  # nouns the answer must mention (all in normalised form)
+    role: str | None = None  # "支队长是谁" -> 支队长: who holds it is said only where it is named
 
 
 def analyse(question: str) -> QuestionFrame:
     folded = normalize(question)  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
                          bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_noun(folded),
-                         tuple(focus_nouns(folded)))
+                         tuple(focus_nouns(folded)), asked_role(folded))
 
 
 def asked_unit(question: str) -> re.Match | None:
@@ -81,6 +82,18 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
     else:
         return None
     return re.compile(NUMBER + r"\s*(?:多|余)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
+
+
+_WHO = re.compile(rf"({_WORD}{{2,8}}?)是谁")
+
+
+def asked_role(question: str) -> str | None:
+    """The role a who-question asks about: '阿拉善边境管理支队的支队长是谁' -> 支队长."""
+    m = _WHO.search(question)
+    if not m:
+        return None
+    words = [w for _, end, w, _ in _content_words(question) if m.start(1) < end <= m.end(1)]
+    return words[-1] if words and len(words[-1]) >= 2 and words[-1] not in _GENERIC_WORDS else None
 
 
 def counted_noun(question: str) -> str | None:
@@ -169,6 +182,11 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
         if mentions(frame.unit_noun, text[max(0, m.start() - reach):m.end() + reach]):
             return True
     return False
+
+
+def names_role(frame: QuestionFrame, texts: list[str]) -> bool:
+    """False when a who-question's role appears in none of the texts: then none says who holds it."""
+    return frame.role is None or mentions(frame.role, normalize("\n".join(texts)))
 
 
 def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:

@@ -101,3 +101,11 @@ def test_a_when_question_is_as_confident_as_its_best_dated_sentence():
     assert confidence(frame, cands) == pytest.approx(0.7)  # the dated sentence's cosine, not the topic sentence's
     frame, cands = frame_and_candidates("乌力吉口岸什么时候开通?", texts[:1])
     assert confidence(frame, cands) < 0
+
+
+def test_a_who_question_whose_role_is_never_named_gets_no_answer():
+    texts = ["阿拉善边境管理支队政治委员李某介绍了工作。", "支队开展了政治轮训。"]
+    frame, cands = frame_and_candidates("阿拉善边境管理支队的支队长是谁?", texts, [0.7, 0.6])
+    assert confidence(frame, cands) < 0
+    frame, cands = frame_and_candidates("阿拉善边境管理支队的政治委员是谁?", texts, [0.7, 0.6])
+    assert confidence(frame, cands) == pytest.approx(0.7)

@@ -1,10 +1,10 @@
-"""What a question asks for: quantity, unit and focus noun."""
+"""What a question asks for: quantity or date, unit and what it counts, focus, role."""
 from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, counted_noun, focus_nouns, mentions_focus, states_asked_unit, states_asked_value,
-                          states_quantity)
+from rag.question import (analyse, counted_noun, focus_nouns, mentions_focus, names_role, states_asked_unit,
+                          states_asked_value, states_quantity)
 
 
 @pytest.mark.parametrize("question, nouns", [
@@ -80,3 +80,11 @@ def test_traditional_and_full_width_questions_are_analysed_like_simplified_ones(
     assert analyse("霍林郭勒市劃分了多少個網格?").unit_noun == "网格"
     assert analyse("支隊長是誰?").focus == ("支队长",)
     assert analyse("ＧＤＰ是多少?").focus == ("gdp",)
+
+
+def test_who_questions_name_their_role():
+    frame = analyse("阿拉善边境管理支队的支队长是谁?")
+    assert frame.role == "支队长"
+    assert names_role(frame, ["阿拉善边境管理支队支队长王某说。"])
+    assert not names_role(frame, ["阿拉善边境管理支队政治委员李某说。"])
+    assert analyse("谁是书记?").role is None and names_role(analyse("谁是书记?"), [])

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.model
 
 RETRIEVAL_FLOOR = {"recall@1": 0.90, "recall@5": 0.98, "mrr@10": 0.93}
 ENGLISH_RECALL5_FLOOR = 0.95
-# Measured 2026-11-22 on dev: first quote correct 0.870, unanswerable refused 0.68, answerable refused
+# Measured 2026-11-22 on dev: first quote correct 0.870, unanswerable refused 0.80, answerable refused
 # 0.037 (the answers issue aims for 0.85 and 0.70; these floors guard against regressions meanwhile).
-ANSWER_FLOOR = {"first_quote_correct": 0.84, "unanswerable_refused": 0.60}
+ANSWER_FLOOR = {"first_quote_correct": 0.84, "unanswerable_refused": 0.72}
 ANSWERABLE_REFUSED_CEILING = 0.05
 
 
