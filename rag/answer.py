@@ -7,8 +7,9 @@ quantity or unit a "how many" question asks for, and for the rank of its passage
 
 The answer's confidence is a separate number: the best cosine among sentences that
 could answer (for a how-many or when question, those stating the asked unit, a
-quantity or a date), lowered when the noun the question asks about (门票价格,
-支队长) appears in no candidate. Below MIN_CONFIDENCE the answer has no quotes.
+quantity or a date), far lower when a who-question's role (支队长) is named nowhere,
+and lower when the noun the question asks about (门票价格) appears in no candidate.
+Below MIN_CONFIDENCE the answer has no quotes.
 """
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ QUANTITY_BONUS = 0.05  # a "how many / when" question prefers sentences that sta
 UNIT_BONUS = 0.3  # ... and much prefers a number of the unit it asks for ("多少户" -> "300户")
 
 # Confidence. Calibrated on eval/dev.jsonl with `rag eval` ("calibrated_threshold_on_this_set"):
-# the highest threshold that refuses at most 4% of answerable questions (0.400; 0.431 and 0.468
-# on the two held-out sets), rounded down. One number; higher means more confident.
+# the highest threshold that refuses at most 4% of answerable questions (0.400; on the held-out
+# sets 0.431, 0.468, 0.408), rounded down. One number; higher means more confident.
 MIN_CONFIDENCE = 0.40
 FOCUS_PENALTY = 0.2  # the noun the question asks about appears in no candidate sentence
 UNSTATED_PENALTY = 1.0  # nothing states the asked unit, quantity or date, or names the asked role
