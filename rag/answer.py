@@ -17,6 +17,7 @@ import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,6 +51,7 @@ class Candidate:
     overlap: float = 0.0  # share of the question's distinctive words (weighted) in the sentence
     states_quantity: bool = False  # only set for questions that ask for a quantity
     states_unit: bool = False  # states a number of the unit the question asks for
+    states_asked_value: bool = False  # could answer a how-many/when question (rag.question.states_asked_value)
 
     @property
     def score(self) -> float:
@@ -88,7 +90,8 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     sentences = [store.sentences[sid] for sid in ids]
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     return [Candidate(s, cos, rank_of[sid], overlap,
-                      frame.wants_quantity and q.states_quantity(s.text), q.states_asked_unit(frame, s.text))
+                      frame.wants_quantity and q.states_quantity(s.text), q.states_asked_unit(frame, s.text),
+                      frame.asks_value and q.states_asked_value(frame, s.text))
             for sid, s, cos, overlap in zip(ids, sentences, cosines, overlaps)]
 
 
@@ -101,7 +104,7 @@ def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[
     """
     if not question_words or not sentences:
         return [0.0] * len(sentences)
-    words_of = [set(tokenize(text)) & question_words for text in sentences]
+    words_of = [sentence_words(text) & question_words for text in sentences]
     counts = Counter(w for words in words_of for w in words)
     n = len(sentences)
     weight = {w: math.log((n + 1) / (counts[w] + 0.5)) for w in question_words}
@@ -109,13 +112,19 @@ def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[
     return [sum(weight[w] for w in words) / total for words in words_of]
 
 
+@lru_cache(maxsize=65536)
+def sentence_words(text: str) -> frozenset[str]:
+    """A sentence's keyword tokens; cached, since the same sentences come back query after query."""
+    return frozenset(tokenize(text))
+
+
 def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     """How sure we are that the candidates answer: the best cosine among sentences that could
     answer (for a how-many or when question, those stating the asked unit, a quantity or a
     date), far below any threshold when there is none or when a who-question's role (支队长)
     is named nowhere, and lower when the noun the question asks about appears in no candidate."""
-    if frame.wants_quantity or frame.wants_date or frame.unit_pattern is not None:
-        able = [c.cosine for c in cands if q.states_asked_value(frame, c.sentence.text)]
+    if frame.asks_value:
+        able = [c.cosine for c in cands if c.states_asked_value]
         best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
     else:
         best = max((c.cosine for c in cands), default=float("-inf"))

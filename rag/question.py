@@ -56,6 +56,11 @@ class QuestionFrame:
     focus: tuple[str, ...]  # nouns the answer must mention (all in normalised form)
     role: str | None = None  # "支队长是谁" -> 支队长: who holds it is said only where it is named
 
+    @property
+    def asks_value(self) -> bool:
+        """A how-many, how-much or when question: only a sentence stating such a value answers."""
+        return self.wants_quantity or self.wants_date or self.unit_pattern is not None
+
 
 def analyse(question: str) -> QuestionFrame:
     folded = normalize(question)  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
