@@ -41,6 +41,7 @@ UNIT_BONUS = 0.3  # ... and much prefers a number of the unit it asks for ("多�
 MIN_CONFIDENCE = 0.40
 FOCUS_PENALTY = 0.2  # the noun the question asks about appears in no candidate sentence
 UNSTATED_PENALTY = 1.0  # nothing states the asked unit, quantity or date, or names the asked role
+PLACE_LOOKS = 2  # a where-question's place must be named in one of the 2 best sentences
 
 
 @dataclass(frozen=True)
@@ -120,15 +121,18 @@ def sentence_words(text: str) -> frozenset[str]:
 
 def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     """How sure we are that the candidates answer: the best cosine among sentences that could
-    answer (for a how-many or when question, those stating the asked unit, a quantity or a
-    date), far below any threshold when there is none or when a who-question's role (支队长)
-    is named nowhere, and lower when the noun the question asks about appears in no candidate."""
+    answer (for a how-many or when question, those stating the asked unit, a quantity, or a
+    date next to the asked event), far below any threshold when there is none, when a
+    who-question's role (支队长) is named nowhere or when neither of the two best sentences of a
+    where-question names a new place; lower when the noun asked about appears in no candidate."""
     if frame.asks_value:
         able = [c.cosine for c in cands if c.states_asked_value]
         best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
     else:
         best = max((c.cosine for c in cands), default=float("-inf"))
     texts = [c.sentence.text for c in cands]
+    if not q.names_asked_place(frame, [c.sentence.text for c in best_ranked(cands, PLACE_LOOKS)]):
+        best -= UNSTATED_PENALTY
     if not q.names_role(frame, texts):
         best -= UNSTATED_PENALTY
     if not q.mentions_focus(frame, texts):
@@ -136,10 +140,14 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     return best
 
 
+def best_ranked(cands: list[Candidate], n: int) -> list[Candidate]:
+    return sorted(cands, key=lambda c: (-c.score, c.sentence.source, c.sentence.start))[:n]
+
+
 def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | None = None) -> list[Quote]:
     """1-3 best sentences, adjacent ones merged, no text twice; [] below the confidence threshold."""
     threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
-    ranked = sorted(cands, key=lambda c: (-c.score, c.sentence.source, c.sentence.start))
+    ranked = best_ranked(cands, len(cands))
     if not ranked or conf < threshold:
         return []
     chosen: list[Candidate] = []

@@ -24,11 +24,19 @@ STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米
 # ... or, for "when" questions, a date or time ("2015年", "7点", "今年").
 ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what year|which year", re.I)
 # A clock time needs digits: "三点建议" and "一时间" are no times.
-STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号]|[0-9０-９]+\s*[时点]|今年|去年|前年|当天|当日|近日|日前")
+STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号]|[0-9０-９]+\s*[时点]|今年|去年|前年|当天|当日")
 
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
-ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|个|名|位|人|户|元|钱|亩|吨|岁|天|次|处|家|项|米|袋|册|份|场|支|条|所|座|间)")
-SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",)}
+ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|万元|平方米|个月|分钟|公斤|公顷|个|名|位|人|户|元|钱|亩"
+                        r"|吨|岁|天|次|处|家|项|米|袋|册|份|场|支|条|所|座|间|辆|台|架|艘|棵|株|栋|届|期|批|张|件"
+                        r"|套|篇|周|年|季|倍|a(?=级))")
+# Units that begin no other word: "多少辆车" asks for 辆 though jieba makes 辆车 one word.
+ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 a".split())  # a: "几A级景区", folded
+TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
+SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
+              "万元": ("元",)}
+# "多大年纪 / 几岁 / 年龄": an age, stated in 岁.
+ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", re.I)
 # "多少收入 / 工资是多少": an amount of money, stated in 元 (万元, 2万余元) - or, for a change
 # ("收入增长了多少"), as a share or a multiple.
 _MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|成本|收益|产值|投资|补贴|营业额"
@@ -52,9 +60,11 @@ class QuestionFrame:
     wants_quantity: bool
     wants_date: bool
     unit_pattern: re.Pattern | None  # matches a number of the asked unit, when a unit is asked
-    unit_noun: str | None  # what is counted: "多少名选手" -> 选手
+    counted: tuple[str, ...]  # what the asked unit counts: "多少名选手" -> 选手
     focus: tuple[str, ...]  # nouns the answer must mention (all in normalised form)
     role: str | None = None  # "支队长是谁" -> 支队长: who holds it is said only where it is named
+    event: str | None = None  # "哪一年成立" -> 成立: a date answers only next to the event it dates
+    wants_place: bool = False  # "在哪里举办 / 哪个社区": only a sentence naming a new place answers
 
     @property
     def asks_value(self) -> bool:
@@ -65,15 +75,17 @@ class QuestionFrame:
 def analyse(question: str) -> QuestionFrame:
     folded = normalize(question)  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
-                         bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_noun(folded),
-                         tuple(focus_nouns(folded)), asked_role(folded))
+                         bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
+                         tuple(focus_nouns(folded)), asked_role(folded), dated_event(folded),
+                         bool(ASKS_PLACE.search(folded)))
 
 
 def asked_unit(question: str) -> re.Match | None:
     """The first "多少/几 + unit" whose unit is a word of its own: in '多少项目' or '多少人口'
     the 项 and 人 begin another word and ask for no unit."""
     for m in ASKED_UNIT.finditer(question):
-        if any(start <= m.start(1) < end == m.end(1) for start, end, _, _ in _words(question)):
+        own_word = any(start <= m.start(1) < end == m.end(1) for start, end, _, _ in _words(question))
+        if own_word or m.group(1) in ALWAYS_UNITS:
             return m
     return None
 
@@ -82,6 +94,8 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
     asked = asked_unit(question)
     if asked:
         units = SAME_UNITS.get(asked.group(1), (asked.group(1),))
+    elif ASKS_AGE.search(question):
+        units = ("岁",)
     elif ASKS_MONEY.search(question):
         units = MONEY_UNITS
     else:
@@ -101,13 +115,46 @@ def asked_role(question: str) -> str | None:
     return words[-1] if words and len(words[-1]) >= 2 and words[-1] not in _GENERIC_WORDS else None
 
 
-def counted_noun(question: str) -> str | None:
-    """The noun right after the asked unit: '多少名选手参赛' -> 选手, '多少户村民' -> 村民."""
-    asked = asked_unit(question)
-    if not asked:
+# "哪一年成立 / 什么时候举行 / 何时开通": the verb right after the when-words names the event.
+_WHEN_EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪一?天|哪个月|几月几[日号])\s*([\u4e00-\u9fff]{2,6})")
+# Reporters vary the verb: a meeting 举行 in the question is 召开 in the article.
+_SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办"),
+                ("开始", "启动", "开启", "推行", "实施", "起"))
+
+
+def dated_event(question: str) -> str | None:
+    """The event a when-question dates: its first verb of two or more characters after the
+    when-words ('是哪一年加入中国共产党的' -> 加入). Nouns there ('哪一年在内蒙古…') are skipped."""
+    m = _WHEN_EVENT.search(question)
+    if not m:
         return None
-    words = [w for start, _, w, _ in _content_words(question) if start == asked.end()]
-    return words[0] if words and len(words[0]) >= 2 and words[0] not in _GENERIC_WORDS else None
+    verbs = [w for start, end, w, flag in _content_words(question)
+             if m.start(1) <= start and end <= m.end(1) and flag.startswith("v")]
+    return verbs[0] if verbs and len(verbs[0]) >= 2 and verbs[0] not in _GENERIC_WORDS else None
+
+
+def mentions_event(event: str, normalised_text: str) -> bool:
+    same = next((group for group in _SAME_EVENTS if event in group), (event,))
+    return any(mentions(verb, normalised_text) for verb in same)
+
+
+def counted_nouns(question: str) -> tuple[str, ...]:
+    """What the asked unit counts: the first word and the last noun of the phrase after it
+    ('多少名学员结束了培训' -> 学员; '多少个干事创业好班子' -> 干事, 班子): reporters put the number
+    next to either ('干事创业好班子12个')."""
+    asked = asked_unit(question)
+    if not asked or asked.group(1) in TIME_UNITS:  # '过了几年成立' counts years, not 成立
+        return ()
+    phrase = []
+    for start, _, word, flag in _words(question):
+        if start < asked.end():
+            continue
+        if flag.startswith(_FUNCTION_TAGS) and flag != "eng" or _QUESTION_WORD.fullmatch(word):
+            break  # the phrase ends at punctuation, a particle or the next question word
+        phrase.append((word, flag))
+    nouns = [w for w, flag in phrase[1:] if flag.startswith("n") and flag != "nr"]  # not a verb that follows
+    ends = dict.fromkeys([w for w, _ in phrase[:1]] + nouns[-1:])
+    return tuple(w for w in ends if len(w) >= 2 and w not in _GENERIC_WORDS)
 
 
 def focus_nouns(question: str) -> list[str]:
@@ -165,10 +212,13 @@ def states_quantity(sentence: str) -> bool:
 
 def states_asked_value(frame: QuestionFrame, sentence: str) -> bool:
     """The sentence could answer a how-many or when question: it states a number of the asked
-    unit (see states_asked_unit), a date for a when-question, or else some quantity."""
+    unit (see states_asked_unit), a date of the asked event for a when-question, or else some quantity."""
     if frame.unit_pattern is not None:
         return states_asked_unit(frame, sentence)
-    return bool((STATES_DATE if frame.wants_date else STATES_QUANTITY).search(sentence))
+    if frame.wants_date:  # a date, in a sentence naming the event it dates ("2014年成立" for "哪一年成立")
+        return bool(STATES_DATE.search(sentence)) and (
+            frame.event is None or mentions_event(frame.event, normalize(sentence)))
+    return bool(STATES_QUANTITY.search(sentence))
 
 
 COUNTED_NEARBY = 4  # characters allowed between the number and what it counts ("网格236个", "283个党组织")
@@ -181,12 +231,35 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
         return False
     text = normalize(sentence)
     for m in frame.unit_pattern.finditer(text):
-        if frame.unit_noun is None:
+        if not frame.counted:
             return True
-        reach = COUNTED_NEARBY + len(frame.unit_noun)
-        if mentions(frame.unit_noun, text[max(0, m.start() - reach):m.end() + reach]):
-            return True
+        for noun in frame.counted:
+            reach = COUNTED_NEARBY + len(noun)
+            if mentions(noun, text[max(0, m.start() - reach):m.end() + reach]):
+                return True
     return False
+
+
+# "在哪里 / 哪个社区 / 哪所学校" ask for a place; "在哪一年 / 在哪些方面 / 在哪个大队" do not.
+_PLACE_NOUNS = "地方|城市|省|市|县|旗|区|镇|乡|村|社区|嘎查|苏木|街道|学校|大学|院校|博物馆"
+ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|何处|何地|在哪(?![一些个天年月日])|哪个(?:{_PLACE_NOUNS})"
+                        r"|哪些(?:省份|地方|地区|城市)|哪所|\bwhere\b", re.I)
+# A place: a word that ends like one ("兴和县", "中国人民公安大学", "界碑"; not "辖区"), or that jieba tags as one.
+_PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(?:社区|嘎查|苏木|街道|大学|学院|学校|博物馆|纪念馆"
+                         r"|图书馆|广场|公园|窗口|基地|口岸|界碑|礼堂|会议室|活动室)")
+
+
+def names_asked_place(frame: QuestionFrame, texts: list[str]) -> bool:
+    """False when a where-question's place is named in none of the texts."""
+    return not frame.wants_place or any(names_new_place(frame.text, text) for text in texts)
+
+
+def names_new_place(question: str, sentence: str) -> bool:
+    """The sentence names a place the question does not: '在兴和县举办' answers '在哪个县举办',
+    '赤峰市437名学员结束了培训班' does not answer '赤峰市的培训班在哪里举办'."""
+    asked = normalize(question)
+    return any(len(w) >= 2 and w not in asked and (flag.startswith("ns") or _PLACE_WORD.fullmatch(w))
+               for _, _, w, flag in _words(normalize(sentence)))
 
 
 def names_role(frame: QuestionFrame, texts: list[str]) -> bool:

@@ -109,3 +109,17 @@ def test_a_who_question_whose_role_is_never_named_gets_no_answer():
     assert confidence(frame, cands) < 0
     frame, cands = frame_and_candidates("阿拉善边境管理支队的政治委员是谁?", texts, [0.7, 0.6])
     assert confidence(frame, cands) == pytest.approx(0.7)
+
+
+def test_a_when_question_ignores_dates_of_other_events():
+    texts = ["乌力吉口岸正处于建设阶段。", "派出所于今年2月成立了国门护卫队。"]
+    frame, cands = frame_and_candidates("乌力吉口岸预计什么时候建成通关?", texts, [0.8, 0.6])
+    assert confidence(frame, cands) < 0  # the only date is the 护卫队's founding
+
+
+def test_a_where_question_needs_a_new_place_in_its_best_sentences():
+    texts = ["赤峰市437名学员结束了培训班。", "培训班旨在提高能力。", "会议在中国人民公安大学举办。"]
+    frame, cands = frame_and_candidates("赤峰市的培训班在哪里举办?", texts, [0.8, 0.7, 0.3])
+    assert confidence(frame, cands) < 0  # the place is only in the third, unrelated sentence
+    frame, cands = frame_and_candidates("赤峰市的培训班在哪里举办?", texts, [0.8, 0.3, 0.75])
+    assert confidence(frame, cands) == pytest.approx(0.8)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, counted_noun, focus_nouns, mentions_focus, names_role, states_asked_unit,
+from rag.question import (analyse, counted_nouns, focus_nouns, mentions_focus, names_new_place, names_role, states_asked_unit,
                           states_asked_value, states_quantity)
 
 
@@ -24,11 +24,11 @@ def test_focus_nouns(question, nouns):
 
 def test_asked_unit_accepts_equivalent_units():
     frame = analyse("有多少名民警参加?")
-    assert frame.unit_noun == "民警"
+    assert frame.counted == ("民警",)
     assert states_asked_unit(frame, "142人次民警参加了轮训。") and states_asked_unit(frame, "共有5位民警。")
     assert not states_asked_unit(frame, "建了3个站点。")
     assert not states_asked_unit(frame, "142人参加了轮训。"), "a number of people, but not of 民警"
-    assert analyse("少先队员有多少人?").unit_noun is None and states_asked_unit(analyse("少先队员有多少人?"), "共30人")
+    assert analyse("少先队员有多少人?").counted == () and states_asked_unit(analyse("少先队员有多少人?"), "共30人")
     assert analyse("门票价格是多少?").unit_pattern.search("票价50元")  # an amount of money: 元
     assert analyse("门票有多少种?").unit_pattern is None
     assert states_asked_unit(analyse("一年能多挣多少钱?"), "每年增收2万余元。")
@@ -47,20 +47,69 @@ def test_focus_is_matched_after_normalising_traditional_and_width():
     assert mentions_focus(analyse("谁?"), [])
 
 
-@pytest.mark.parametrize("question, noun", [("一共有多少名选手参赛?", "选手"), ("辽阳村有多少户村民?", "村民"),
-                                            ("每人奖励多少钱?呼和浩特市哪位书记?", None), ("建了多少处设施?", None),
-                                            ("解决了多少亩地的浇水问题?", None)])
-def test_counted_noun(question, noun):
-    assert counted_noun(question) == noun
+@pytest.mark.parametrize("question, nouns", [("有多少名学员结束了培训?", ("学员",)), ("辽阳村有多少户村民?", ("村民",)),
+                                             ("评出了多少个干事创业好班子?", ("干事", "班子")),
+                                             ("每人奖励多少钱?呼和浩特市哪位书记?", ()), ("建了多少处设施?", ()),
+                                             ("解决了多少亩地的浇水问题?", ()), ("过了几年成立服务队?", ())])
+def test_counted_nouns(question, nouns):
+    assert counted_nouns(question) == nouns
+
+
+def test_a_number_next_to_the_head_of_the_counted_phrase_counts():
+    frame = analyse("杭锦后旗评出了多少个干事创业好班子?")
+    assert states_asked_unit(frame, "该旗评选出干事创业好班子12个,分别给予10万元奖励。")
+    assert not states_asked_unit(frame, "全旗有12个单位参加评选。")
 
 
 def test_when_questions_need_a_date_and_which_ones_is_no_quantity():
     when = analyse("乌力吉口岸预计什么时候建成通关?")
-    assert when.wants_date and states_asked_value(when, "口岸于2015年建成。") and states_asked_value(when, "今年通关。")
+    assert when.wants_date and states_asked_value(when, "口岸于2015年建成。") and states_asked_value(when, "今年建成通关。")
     assert not states_asked_value(when, "口岸建成了3个通道。")
+    assert not states_asked_value(when, "今年2月成立了国门护卫队。"), "a date of another event"
+    assert not states_asked_value(when, "日前,口岸建成通关。"), "日前 gives no date"
     how_many = analyse("建成了几个通道?")
     assert states_asked_value(how_many, "口岸建成了3个通道。") and not states_asked_value(how_many, "口岸正在建设。")
     assert not analyse("有哪几位代表?").wants_quantity  # 哪几 asks which ones, not how many
+
+
+@pytest.mark.parametrize("question, event", [("固阳县驻包党群服务中心是哪一年成立的?", "成立"),
+                                             ("李军是哪一年加入中国共产党的?", "加入"),
+                                             ("他是哪一年在内蒙古率先开通平台的?", None),  # a place, no verb
+                                             ("述职会是哪天开的?", None), ("有多少人?", None)])
+def test_dated_event(question, event):
+    assert analyse(question).event == event
+
+
+def test_a_date_counts_next_to_a_same_kind_of_verb():
+    meeting = analyse("观摩活动是什么时候举行的?")
+    assert states_asked_value(meeting, "7月26日,全市召开观摩会。") and not states_asked_value(meeting, "7月26日,全市成立观摩组。")
+
+
+@pytest.mark.parametrize("question, unit_text, other_text", [
+    ("乌海市雷锋车队一共有多少辆车?", "车队有30辆车。", "队长连续8年接送考生。"),  # 辆车 is one jieba word
+    ("半身不遂的陈永今年多大年纪?", "陈永今年45岁。", "5年来一直卧床。"),
+    ("马鞍山景区是国家几A级景区?", "马鞍山是国家4A级景区。", "有13个旅游村。"),
+    ("高雪芹担任书记多少年了?", "她担任书记已有12年。", "社区有2012户居民。"),
+    ("李军开通平台后过了几年成立服务队?", "2015年,李军成立了服务队。", "服务队帮扶了4个家庭。")])
+def test_more_units_and_ages(question, unit_text, other_text):
+    frame = analyse(question)
+    assert states_asked_value(frame, unit_text) and not states_asked_value(frame, other_text)
+
+
+@pytest.mark.parametrize("question, wants", [("培训班在哪里举办?", True), ("乌拉特中旗哪个社区开了书法班?", True),
+                                             ("在哪所学校办的?", True), ("Where was it held?", True),
+                                             ("是在哪一年铺设步道的?", False), ("结果用在哪些方面?", False),
+                                             ("在哪天举办?", False), ("有多少人?", False)])
+def test_where_questions(question, wants):
+    assert analyse(question).wants_place is wants
+
+
+def test_a_where_answer_names_a_place_the_question_does_not():
+    question = "赤峰市的培训班在哪里举办?"
+    assert names_new_place(question, "培训班在中国人民公安大学举办。")
+    assert names_new_place(question, "培训班在兴和县举办。")
+    assert not names_new_place(question, "赤峰市437名学员结束了培训班。"), "赤峰市 is in the question"
+    assert not names_new_place(question, "辖区学员结束了培训。"), "辖区 names no place"
 
 
 def test_the_number_must_count_the_asked_noun():
@@ -77,7 +126,7 @@ def test_money_questions_ask_for_yuan_and_latin_words_can_be_the_focus():
 
 
 def test_traditional_and_full_width_questions_are_analysed_like_simplified_ones():
-    assert analyse("霍林郭勒市劃分了多少個網格?").unit_noun == "网格"
+    assert analyse("霍林郭勒市劃分了多少個網格?").counted == ("网格",)
     assert analyse("支隊長是誰?").focus == ("支队长",)
     assert analyse("ＧＤＰ是多少?").focus == ("gdp",)
 
