@@ -39,7 +39,7 @@ SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人":
 ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", re.I)
 # "多少收入 / 工资是多少": an amount of money, stated in 元 (万元, 2万余元) - or, for a change
 # ("收入增长了多少"), as a share or a multiple.
-_MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|成本|收益|产值|投资|补贴|营业额"
+_MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|成本|收益|产值|投资|补贴|营业额|收费|售价|单价|价钱|租金|学费"
 ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
 MONEY_UNITS = ("元", "%", "％", "倍", "成")
 
@@ -103,16 +103,24 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
     return re.compile(NUMBER + r"\s*(?:多|余)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
 
 
-_WHO = re.compile(rf"({_WORD}{{2,8}}?)是谁")
+_BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
+_WHO = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么名字)")
 
 
 def asked_role(question: str) -> str | None:
     """The role a who-question asks about: '阿拉善边境管理支队的支队长是谁' -> 支队长."""
     m = _WHO.search(question)
-    if not m:
+    if not m or len([part for part in re.split(r"[?？]", question) if part.strip()]) > 1:
+        return None  # a two-part question may be answered in part: quotes for the other part still help
+    words = [(start, w) for start, end, w, _ in _content_words(question) if m.start(1) < end <= m.end(1)]
+    if not words or len(words[-1][1]) < 2 or words[-1][1] in _GENERIC_WORDS:
         return None
-    words = [w for _, end, w, _ in _content_words(question) if m.start(1) < end <= m.end(1)]
-    return words[-1] if words and len(words[-1]) >= 2 and words[-1] not in _GENERIC_WORDS else None
+    start, role = words[-1]
+    if question[start - 1:start] == "副":
+        return "副" + role  # 常务副部长 -> 副部长: jieba splits 副 off
+    if role in _BARE_TITLES and len(words) > 1 and words[-2][0] + len(words[-2][1]) == start:
+        return words[-2][1] + role  # 党支部书记, 组织部部长, 旗委书记: whose 书记, not any 书记
+    return role
 
 
 # "哪一年成立 / 什么时候举行 / 何时开通": the verb right after the when-words names the event.
@@ -242,7 +250,7 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
 
 # "在哪里 / 哪个社区 / 哪所学校" ask for a place; "在哪一年 / 在哪些方面 / 在哪个大队" do not.
 _PLACE_NOUNS = "地方|城市|省|市|县|旗|区|镇|乡|村|社区|嘎查|苏木|街道|学校|大学|院校|博物馆"
-ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|何处|何地|在哪(?![一些个天年月日])|哪个(?:{_PLACE_NOUNS})"
+ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|何处|何地|在哪(?![一些个天年月日])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
                         r"|哪些(?:省份|地方|地区|城市)|哪所|\bwhere\b", re.I)
 # A place: a word that ends like one ("兴和县", "中国人民公安大学", "界碑"; not "辖区"), or that jieba tags as one.
 _PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(?:社区|嘎查|苏木|街道|大学|学院|学校|博物馆|纪念馆"
@@ -262,9 +270,17 @@ def names_new_place(question: str, sentence: str) -> bool:
                for _, _, w, flag in _words(normalize(sentence)))
 
 
+_DEPUTY = re.compile(r"副[\u4e00-\u9fff]{0,4}?(?:长|书记|主任|委员|队长)")
+
+
 def names_role(frame: QuestionFrame, texts: list[str]) -> bool:
-    """False when a who-question's role appears in none of the texts: then none says who holds it."""
-    return frame.role is None or mentions(frame.role, normalize("\n".join(texts)))
+    """False when a who-question's role appears in none of the texts: then none says who holds it.
+    The role must appear whole (政法委书记 is not the 市委书记) and not as a deputy's (副部长)."""
+    if frame.role is None:
+        return True
+    # A deputy is another person: '常务副部长刘永忠' does not say who the 部长 is.
+    text = normalize("\n".join(texts))
+    return frame.role in (text if frame.role.startswith("副") else _DEPUTY.sub("", text))
 
 
 def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:

@@ -137,3 +137,27 @@ def test_who_questions_name_their_role():
     assert names_role(frame, ["阿拉善边境管理支队支队长王某说。"])
     assert not names_role(frame, ["阿拉善边境管理支队政治委员李某说。"])
     assert analyse("谁是书记?").role is None and names_role(analyse("谁是书记?"), [])
+
+
+def test_a_deputy_or_another_bodys_officer_does_not_name_the_role():
+    head = analyse("乌兰察布市委组织部部长是谁?")
+    assert not names_role(head, ["乌兰察布市委组织部常务副部长刘永忠说。"]), "副部长 is someone else"
+    assert names_role(head, ["市委组织部部长乔宇说。"])
+    deputy = analyse("乌兰察布市委组织部常务副部长是谁?")
+    assert deputy.role == "副部长" and names_role(deputy, ["乌兰察布市委组织部常务副部长刘永忠说。"])
+    secretary = analyse("霍林郭勒市委书记叫什么名字?")  # 叫什么名字 asks for a person too
+    assert secretary.role == "市委书记"
+    assert not names_role(secretary, ["霍林郭勒市委政法委书记张得明说。"]), "政法委书记 is another office"
+
+
+def test_fees_are_amounts_of_money():
+    frame = analyse("为老服务餐厅每份餐收费多少?")
+    assert states_asked_unit(frame, "每餐收费10元。") and not states_asked_unit(frame, "为60周岁以上老年人提供配餐。")
+
+
+@pytest.mark.parametrize("question, role", [("向阳村党支部书记是谁?", "党支部书记"), ("赤峰市委组织部部长是谁?", "组织部部长"),
+                                            ("霍林郭勒市委政法委书记是谁?", "政法委书记"),
+                                            ("阿拉善边境管理支队的支队长是谁?", "支队长"),
+                                            ("旗委书记是谁?乌拉河镇的党委书记又是谁?", None)])  # two parts: no check
+def test_a_bare_title_keeps_the_body_it_belongs_to(question, role):
+    assert analyse(question).role == role
