@@ -2,8 +2,9 @@
 
 The index stores every sentence with its own vector, so choosing quotes costs a
 few dot products, not another model call. A sentence's score is its cosine to the
-question, plus bonuses for sharing the question's distinctive words, for stating the
-quantity or unit a "how many" question asks for, and for the rank of its passage.
+question, plus bonuses for sharing the question's distinctive words, for naming the thing
+asked about (哪个纪念馆 -> 纪念馆), for stating the quantity or unit a "how many" question asks
+for, and for the rank of its passage.
 
 The answer's confidence is a separate number: the best cosine among sentences that
 could answer (for a how-many or when question, those stating the asked unit, a
@@ -34,6 +35,7 @@ RANK_BONUS = 0.05  # added to a sentence from the best passage, shrinking as 1/r
 OVERLAP_WEIGHT = 0.3  # times the share of the question's distinctive words the sentence contains
 QUANTITY_BONUS = 0.05  # a "how many / when" question prefers sentences that state a quantity
 UNIT_BONUS = 0.3  # ... and much prefers a number of the unit it asks for ("多少户" -> "300户")
+FOCUS_BONUS = 0.2  # times the share of the asked-about nouns (哪个纪念馆 -> 纪念馆) the sentence mentions
 
 # Confidence. Calibrated on eval/dev.jsonl with `rag eval` ("calibrated_threshold_on_this_set"):
 # the highest threshold that refuses at most 4% of answerable questions (0.400; on the held-out
@@ -53,11 +55,13 @@ class Candidate:
     states_quantity: bool = False  # only set for questions that ask for a quantity
     states_unit: bool = False  # states a number of the unit the question asks for
     states_asked_value: bool = False  # could answer a how-many/when question (rag.question.states_asked_value)
+    focus_share: float = 0.0  # share of the question's focus nouns the sentence mentions
 
     @property
     def score(self) -> float:
         return (self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap
-                + QUANTITY_BONUS * self.states_quantity + UNIT_BONUS * self.states_unit)
+                + QUANTITY_BONUS * self.states_quantity + UNIT_BONUS * self.states_unit
+                + FOCUS_BONUS * self.focus_share)
 
 
 class SentenceStore:
@@ -92,7 +96,7 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     return [Candidate(s, cos, rank_of[sid], overlap,
                       frame.wants_quantity and q.states_quantity(s.text), q.states_asked_unit(frame, s.text),
-                      frame.asks_value and q.states_asked_value(frame, s.text))
+                      frame.asks_value and q.states_asked_value(frame, s.text), q.focus_share(frame, s.text))
             for sid, s, cos, overlap in zip(ids, sentences, cosines, overlaps)]
 
 

@@ -289,6 +289,15 @@ def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:
     return all(mentions(noun, joined) for noun in frame.focus)
 
 
+def focus_share(frame: QuestionFrame, sentence: str) -> float:
+    """The share of the focus nouns the sentence mentions: '参观了哪个纪念馆' prefers the
+    sentence naming a 纪念馆 over the article's lead."""
+    if not frame.focus:
+        return 0.0
+    text = normalize(sentence)
+    return sum(mentions(noun, text) for noun in frame.focus) / len(frame.focus)
+
+
 def mentions(noun: str, normalised_text: str) -> bool:
     """The noun occurs, or for a Chinese noun its last two characters: Chinese compounds end in
     their head (支队长 -> 队长, 局局长 -> 局长), and segmentation splits compounds unpredictably."""

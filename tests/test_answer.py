@@ -123,3 +123,10 @@ def test_a_where_question_needs_a_new_place_in_its_best_sentences():
     assert confidence(frame, cands) < 0  # the place is only in the third, unrelated sentence
     frame, cands = frame_and_candidates("赤峰市的培训班在哪里举办?", texts, [0.8, 0.3, 0.75])
     assert confidence(frame, cands) == pytest.approx(0.8)
+
+
+def test_the_sentence_naming_the_asked_thing_is_quoted_first():
+    texts = ["乌兰察布边境管理支队开展全员政治轮训。", "民警参观了集宁战役纪念馆。"]
+    frame, cands = frame_and_candidates("政治轮训期间民警参观了哪个纪念馆?", texts, [0.6, 0.5])
+    assert frame.focus == ("纪念馆",)
+    assert select_quotes(cands, confidence(frame, cands))[0].text == texts[1]
