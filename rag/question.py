@@ -65,6 +65,7 @@ class QuestionFrame:
     role: str | None = None  # "支队长是谁" -> 支队长: who holds it is said only where it is named
     event: str | None = None  # "哪一年成立" -> 成立: a date answers only next to the event it dates
     wants_place: bool = False  # "在哪里举办 / 哪个社区": only a sentence naming a new place answers
+    wants_reason: bool = False  # "为什么 / 因为什么": only a sentence giving a cause or purpose answers
 
     @property
     def asks_value(self) -> bool:
@@ -77,7 +78,7 @@ def analyse(question: str) -> QuestionFrame:
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
                          bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
                          tuple(focus_nouns(folded)), asked_role(folded), dated_event(folded),
-                         bool(ASKS_PLACE.search(folded)))
+                         bool(ASKS_PLACE.search(folded)), bool(ASKS_REASON.search(folded)))
 
 
 def asked_unit(question: str) -> re.Match | None:
@@ -255,6 +256,19 @@ ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|何处|何地|在哪(?![�
 # A place: a word that ends like one ("兴和县", "中国人民公安大学", "界碑"; not "辖区"), or that jieba tags as one.
 _PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(?:社区|嘎查|苏木|街道|大学|学院|学校|博物馆|纪念馆"
                          r"|图书馆|广场|公园|窗口|基地|口岸|界碑|礼堂|会议室|活动室)")
+
+
+# "为什么 / 因为什么 / 什么原因" ask for a reason; a sentence gives one with a cause or purpose word.
+# A reason the article never gives leaves only sentences restating the premise ("张斌被授予
+# 全国见义勇为模范" for "张斌因为什么事迹被授予…").
+ASKS_REASON = re.compile(r"为什么|为何|因为什么|什么原因|原因是|\bwhy\b", re.I)
+STATES_REASON = re.compile(r"因为|由于|原因|导致|造成|所以|因此|旨在|目的|为了|随着|随之|针对|为此|以便|从而|得益于"
+                           r"|源于|谐音|因|让|使")
+
+
+def gives_asked_reason(frame: QuestionFrame, texts: list[str]) -> bool:
+    """False when a why-question's texts hold no cause or purpose word at all."""
+    return not frame.wants_reason or any(STATES_REASON.search(text) for text in texts)
 
 
 def names_asked_place(frame: QuestionFrame, texts: list[str]) -> bool:

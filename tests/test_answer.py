@@ -130,3 +130,12 @@ def test_the_sentence_naming_the_asked_thing_is_quoted_first():
     frame, cands = frame_and_candidates("政治轮训期间民警参观了哪个纪念馆?", texts, [0.6, 0.5])
     assert frame.focus == ("纪念馆",)
     assert select_quotes(cands, confidence(frame, cands))[0].text == texts[1]
+
+
+def test_a_why_question_needs_a_cause_or_purpose_in_its_best_sentences():
+    premise = ["2022年7月,张斌被授予全国见义勇为模范。", "表彰大会在呼和浩特召开。"]
+    frame, cands = frame_and_candidates("张斌是因为什么事迹被授予全国见义勇为模范的?", premise, [0.8, 0.5])
+    assert frame.wants_reason and confidence(frame, cands) < 0  # the premise restated, no reason
+    reason = ["乌力吉口岸正处于建设阶段,随着大量外来务工人员涌入,产生不少矛盾纠纷。"]
+    frame, cands = frame_and_candidates("乌力吉口岸为什么会出现不少矛盾纠纷?", reason, [0.8])
+    assert confidence(frame, cands) == pytest.approx(0.8)

@@ -161,3 +161,10 @@ def test_fees_are_amounts_of_money():
                                             ("旗委书记是谁?乌拉河镇的党委书记又是谁?", None)])  # two parts: no check
 def test_a_bare_title_keeps_the_body_it_belongs_to(question, role):
     assert analyse(question).role == role
+
+
+@pytest.mark.parametrize("question, wants", [("向阳村为什么要办编织袋加工厂?", True), ("张斌是因为什么事迹获奖的?", True),
+                                             ("Why did the village build a factory?", True),
+                                             ("小女孩是怎么被救出来的?", False), ("向阳村办了什么厂?", False)])
+def test_why_questions(question, wants):
+    assert analyse(question).wants_reason is wants
