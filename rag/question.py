@@ -42,6 +42,9 @@ ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", 
 _MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|成本|收益|产值|投资|补贴|营业额|收费|售价|单价|价钱|租金|学费"
 ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
 MONEY_UNITS = ("元", "%", "％", "倍", "成")
+# "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
+_PEOPLE = "游客|人口|居民|学员|党员|群众|村民|职工|员工|民警|志愿者|老年人|老人|儿童|学生|孩子|干部|选手|观众|工人|人员"
+ASKS_PEOPLE = re.compile(rf"多少({_PEOPLE})|({_PEOPLE})\w{{0,4}}?多少(?![名位个人户元钱])")
 
 # The focus noun sits just before "是谁 / 是多少 / 叫什么" or just after "多少 / 几 / 哪" (+ a measure word).
 _WORD = r"[\u4e00-\u9fffA-Za-z0-9]"
@@ -78,7 +81,8 @@ def analyse(question: str) -> QuestionFrame:
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
                          bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
                          tuple(focus_nouns(folded)), asked_role(folded), dated_event(folded),
-                         bool(ASKS_PLACE.search(folded)), bool(ASKS_REASON.search(folded)))
+                         bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded)),
+                         bool(ASKS_REASON.search(folded)))
 
 
 def asked_unit(question: str) -> re.Match | None:
@@ -99,6 +103,8 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
         units = ("岁",)
     elif ASKS_MONEY.search(question):
         units = MONEY_UNITS
+    elif ASKS_PEOPLE.search(question):
+        units = SAME_UNITS["人"]
     else:
         return None
     return re.compile(NUMBER + r"\s*(?:多|余)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
@@ -127,8 +133,8 @@ def asked_role(question: str) -> str | None:
 # "哪一年成立 / 什么时候举行 / 何时开通": the verb right after the when-words names the event.
 _WHEN_EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪一?天|哪个月|几月几[日号])\s*([\u4e00-\u9fff]{2,6})")
 # Reporters vary the verb: a meeting 举行 in the question is 召开 in the article.
-_SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办"),
-                ("开始", "启动", "开启", "推行", "实施", "起"))
+_SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办", "设立"),
+                ("开始", "启动", "开启", "推行", "实施", "年起", "月起", "日起"))
 
 
 def dated_event(question: str) -> str | None:
@@ -152,6 +158,8 @@ def counted_nouns(question: str) -> tuple[str, ...]:
     ('多少名学员结束了培训' -> 学员; '多少个干事创业好班子' -> 干事, 班子): reporters put the number
     next to either ('干事创业好班子12个')."""
     asked = asked_unit(question)
+    if not asked and (people := ASKS_PEOPLE.search(question)):
+        return (people.group(1) or people.group(2),)
     if not asked or asked.group(1) in TIME_UNITS:  # '过了几年成立' counts years, not 成立
         return ()
     phrase = []
@@ -239,6 +247,8 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
     if frame.unit_pattern is None:
         return False
     text = normalize(sentence)
+    if any(re.search(NUMBER + r"(?:多|余)?" + re.escape(noun), text) for noun in frame.counted):
+        return True  # "24万党员干部": the number right before what it counts, no unit
     for m in frame.unit_pattern.finditer(text):
         if not frame.counted:
             return True
@@ -253,6 +263,15 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
 _PLACE_NOUNS = "地方|城市|省|市|县|旗|区|镇|乡|村|社区|嘎查|苏木|街道|学校|大学|院校|博物馆"
 ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|何处|何地|在哪(?![一些个天年月日])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
                         r"|哪些(?:省份|地方|地区|城市)|哪所|\bwhere\b", re.I)
+# "哪个县 / 哪所党校 / 哪些乡镇" name the kind of place: only a name of that kind answers.
+_PLACE_KINDS = {"县": "县|旗", "旗": "旗|县", "区": "区", "市": "市", "城市": "市", "镇": "镇|乡|苏木",
+                "乡": "乡|镇|苏木", "乡镇": "乡|镇|苏木", "苏木": "苏木|镇|乡", "村": "村|嘎查", "嘎查": "嘎查|村",
+                "社区": "社区", "街道": "街道", "学校": "学校|大学|学院|中学|小学|党校|院校", "大学": "大学|学院",
+                "院校": "学校|大学|学院|党校|院校", "博物馆": "博物馆|纪念馆|展览馆", "纪念馆": "纪念馆|博物馆",
+                "党校": "党校", "基地": "基地", "省": "省|自治区", "省份": "省|自治区"}
+ASKS_PLACE_KIND = re.compile(r"(?:哪[一两二三四五六七八九十几]?[个所座家些]|什么)("
+                             + "|".join(sorted(_PLACE_KINDS, key=len, reverse=True)) + ")")
+_NO_NAME = frozenset("全该本各每此其这那个一二两三四五六七八九十几多外")  # 全县, 该村, 各社区 name no place
 # A place: a word that ends like one ("兴和县", "中国人民公安大学", "界碑"; not "辖区"), or that jieba tags as one.
 _PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(?:社区|嘎查|苏木|街道|大学|学院|学校|博物馆|纪念馆"
                          r"|图书馆|广场|公园|窗口|基地|口岸|界碑|礼堂|会议室|活动室)")
@@ -278,10 +297,24 @@ def names_asked_place(frame: QuestionFrame, texts: list[str]) -> bool:
 
 def names_new_place(question: str, sentence: str) -> bool:
     """The sentence names a place the question does not: '在兴和县举办' answers '在哪个县举办',
-    '赤峰市437名学员结束了培训班' does not answer '赤峰市的培训班在哪里举办'."""
+    '赤峰市437名学员结束了培训班' does not answer '赤峰市的培训班在哪里举办'. When the question
+    names the kind of place (哪个嘎查), the place must be of that kind."""
     asked = normalize(question)
+    kind = ASKS_PLACE_KIND.search(asked)
+    if kind:
+        return names_place_of_kind(_PLACE_KINDS[kind.group(1)], asked, normalize(sentence))
     return any(len(w) >= 2 and w not in asked and (flag.startswith("ns") or _PLACE_WORD.fullmatch(w))
                for _, _, w, flag in _words(normalize(sentence)))
+
+
+def names_place_of_kind(kinds: str, asked: str, text: str) -> bool:
+    """A two-character name before one of the kinds ('兴和'+'县' for 县|旗) that the question does
+    not contain. Characters, not jieba words: jieba splits names ('白音他拉村' -> 他/拉/村)."""
+    for m in re.finditer(f"(?:{kinds})(?!村)", text):  # the 乡 of 乡村 ends no name
+        name = text[max(0, m.start() - 2):m.start()]
+        if _CJK.fullmatch(name) and name[-1] not in _NO_NAME and name + m.group() not in asked:
+            return True
+    return False
 
 
 _DEPUTY = re.compile(r"副[\u4e00-\u9fff]{0,4}?(?:长|书记|主任|委员|队长)")

@@ -168,3 +168,29 @@ def test_a_bare_title_keeps_the_body_it_belongs_to(question, role):
                                              ("小女孩是怎么被救出来的?", False), ("向阳村办了什么厂?", False)])
 def test_why_questions(question, wants):
     assert analyse(question).wants_reason is wants
+
+
+def test_a_named_kind_of_place_needs_a_name_of_that_kind():
+    question = "乌兰察布全市入党积极分子示范培训班在哪个县举办?"
+    assert analyse(question).wants_place
+    assert names_new_place(question, "乌兰察布市委组织部在兴和县举办培训班。")
+    assert not names_new_place(question, "培训在中国人民公安大学举办。"), "a university is no 县"
+    assert not names_new_place(question, "全县党员参加了培训。"), "全县 names no 县"
+    village = "付飞飞帮扶的独居老人住在哪个嘎查?"
+    assert analyse(village).wants_place and names_new_place(village, "老人住在巴音嘎查。")
+    assert not names_new_place(village, "鄂尔多斯市鄂托克前旗包联党员付飞飞帮扶老人。"), "a city is no 嘎查"
+    assert not names_new_place("在哪个乡举办?", "党建引领乡村振兴。"), "乡村 is no 乡"
+
+
+def test_people_counts():
+    visitors = analyse("八龙湾大峡谷景区一年接待多少游客?")
+    assert visitors.counted == ("游客",)
+    assert states_asked_unit(visitors, "景区全年接待游客10万人次。")
+    assert not states_asked_unit(visitors, "大峡谷全长3.5公里,吸引着八方游客。")
+    assert not states_asked_unit(analyse("霍林郭勒市的常住人口有多少?"), "全市兼职网格员1000余名。")
+    assert states_asked_unit(analyse("学习平台让多少党员干部在线学习?"), "全市24万党员干部足不出户。")
+
+
+def test_same_kind_founding_verbs():
+    assert states_asked_value(analyse("服务中心是哪一年设立的?"), "2014年成立的服务中心。")
+    assert states_asked_value(analyse("从哪一年开始合为一网?"), "2021年起,两网合为一网。")
