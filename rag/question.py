@@ -53,7 +53,7 @@ _FOCUS_BEFORE = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么|是多少|有
 _FOCUS_AFTER = re.compile(rf"(?:多少|[几哪][一两二三四五六七八九十]?)[{_MEASURE}]*({_WORD}{{2,6}})")
 # Words that name no particular thing ("what is the name", "which aspects").
 _GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工作 活动 单位 人员 内容 方式 办法 措施 作用 意义 "
-                           "一共 总共 共有 具体 现在 分别 主要 大概 大约 设施".split())
+                           "一共 总共 共有 具体 现在 分别 主要 大概 大约 设施 领导 发生 进行 出现".split())
 
 
 @dataclass(frozen=True)
@@ -100,14 +100,14 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
     if asked:
         units = SAME_UNITS.get(asked.group(1), (asked.group(1),))
     elif ASKS_AGE.search(question):
-        units = ("岁",)
+        units = ("岁", "周岁")
     elif ASKS_MONEY.search(question):
         units = MONEY_UNITS
     elif ASKS_PEOPLE.search(question):
         units = SAME_UNITS["人"]
     else:
         return None
-    return re.compile(NUMBER + r"\s*(?:多|余)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
+    return re.compile(NUMBER + r"\s*(?:多|余)?\s*(?:" + "|".join(map(re.escape, units)) + ")")  # 60周岁: see ASKS_AGE
 
 
 _BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
@@ -282,7 +282,7 @@ _PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(
 # 全国见义勇为模范" for "张斌因为什么事迹被授予…").
 ASKS_REASON = re.compile(r"为什么|为何|因为什么|什么原因|原因是|\bwhy\b", re.I)
 STATES_REASON = re.compile(r"因为|由于|原因|导致|造成|所以|因此|旨在|目的|为了|随着|随之|针对|为此|以便|从而|得益于"
-                           r"|源于|谐音|因|让|使")
+                           r"|源于|谐音|因|让|使|在于|否则|不然")
 
 
 def gives_asked_reason(frame: QuestionFrame, texts: list[str]) -> bool:
