@@ -4,7 +4,7 @@ The index stores every sentence with its own vector, so choosing quotes costs a
 few dot products, not another model call. A sentence's score is its cosine to the
 question, plus bonuses for sharing the question's distinctive words, for naming the thing
 asked about (哪个纪念馆 -> 纪念馆), for stating the quantity or unit a "how many" question asks
-for, and for the rank of its passage.
+for, for naming a new place (where) or a cause word (why), and for the rank of its passage.
 
 The answer's confidence is a separate number: the best cosine among sentences that
 could answer (for a how-many or when question, those stating the asked unit, a quantity,
@@ -38,6 +38,8 @@ OVERLAP_WEIGHT = 0.3  # times the share of the question's distinctive words the 
 QUANTITY_BONUS = 0.05  # a "how many / when" question prefers sentences that state a quantity
 UNIT_BONUS = 0.3  # ... and much prefers a number of the unit it asks for ("多少户" -> "300户")
 FOCUS_BONUS = 0.2  # times the share of the asked-about nouns (哪个纪念馆 -> 纪念馆) the sentence mentions
+PLACE_BONUS = 0.2  # a where-question prefers a sentence naming a new place (哪个县 -> 清水河县)
+REASON_BONUS = 0.1  # a why-question prefers a sentence with a cause or purpose word (由于…导致)
 
 # Confidence. Calibrated on eval/dev.jsonl with `rag eval` ("calibrated_threshold_on_this_set"):
 # the highest threshold that refuses at most 4% of answerable questions (0.400; on the held-out
@@ -60,12 +62,22 @@ class Candidate:
     states_unit: bool = False  # states a number of the unit the question asks for
     states_asked_value: bool = False  # could answer a how-many/when question (rag.question.states_asked_value)
     focus_share: float = 0.0  # share of the question's focus nouns the sentence mentions
+    names_place: bool = False  # names a place the where-question does not (rag.question.names_new_place)
+    gives_reason: bool = False  # holds a cause or purpose word, for a why-question
 
     @property
-    def score(self) -> float:
+    def relevance(self) -> float:
+        """How well the sentence matches the question, before the place and reason bonuses; the
+        where/why checks look at the best sentences by this, or the bonuses would promote any
+        sentence naming a place into the sentences checked for one."""
         return (self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap
                 + QUANTITY_BONUS * self.states_quantity + UNIT_BONUS * self.states_unit
                 + FOCUS_BONUS * self.focus_share)
+
+    @property
+    def score(self) -> float:
+        """What quotes are ranked by."""
+        return self.relevance + PLACE_BONUS * self.names_place + REASON_BONUS * self.gives_reason
 
 
 class SentenceStore:
@@ -100,7 +112,9 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     return [Candidate(s, cos, rank_of[sid], overlap,
                       frame.wants_quantity and q.states_quantity(s.text), q.states_asked_unit(frame, s.text),
-                      frame.asks_value and q.states_asked_value(frame, s.text), q.focus_share(frame, s.text))
+                      frame.asks_value and q.states_asked_value(frame, s.text), q.focus_share(frame, s.text),
+                      frame.wants_place and q.names_new_place(frame.text, s.text),
+                      q.gives_asked_reason(frame, [s.text]) and frame.wants_reason)
             for sid, s, cos, overlap in zip(ids, sentences, cosines, overlaps)]
 
 
@@ -140,7 +154,8 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     else:
         best = max((c.cosine for c in cands), default=float("-inf"))
     texts = [c.sentence.text for c in cands]
-    best_texts = [c.sentence.text for c in best_ranked(cands, max(PLACE_LOOKS, REASON_LOOKS))]
+    most_relevant = sorted(cands, key=lambda c: (-c.relevance, c.sentence.source, c.sentence.start))
+    best_texts = [c.sentence.text for c in most_relevant[:max(PLACE_LOOKS, REASON_LOOKS)]]
     unanswered = [not q.names_role(frame, texts),
                   not q.names_asked_place(frame, best_texts[:PLACE_LOOKS])]
     best -= UNSTATED_PENALTY * sum(unanswered)

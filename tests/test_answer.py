@@ -119,7 +119,7 @@ def test_a_when_question_ignores_dates_of_other_events():
 
 
 def test_a_where_question_needs_a_new_place_in_its_best_sentences():
-    texts = ["赤峰市437名学员结束了培训班。", "培训班旨在提高能力。", "会议在中国人民公安大学举办。"]
+    texts = ["赤峰市举办的培训班结束了。", "培训班旨在提高能力。", "会议在中国人民公安大学召开。"]
     frame, cands = frame_and_candidates("赤峰市的培训班在哪里举办?", texts, [0.8, 0.7, 0.3])
     assert confidence(frame, cands) < 0  # the place is only in the third, unrelated sentence
     frame, cands = frame_and_candidates("赤峰市的培训班在哪里举办?", texts, [0.8, 0.3, 0.75])
@@ -142,3 +142,20 @@ def test_a_why_question_needs_a_cause_or_purpose_in_its_best_sentences():
     reason = ["乌力吉口岸正处于建设阶段,随着大量外来务工人员涌入,产生不少矛盾纠纷。"]
     frame, cands = frame_and_candidates("乌力吉口岸为什么会出现不少矛盾纠纷?", reason, [0.8])
     assert confidence(frame, cands) == pytest.approx(0.8)
+
+
+def test_where_and_why_questions_quote_the_sentence_of_the_asked_kind_first():
+    texts = ["八龙湾村水资源丰富,交通便利,大力发展蔬菜大棚种植。", "走进清水河县城关镇八龙湾村蔬菜大棚种植基地。"]
+    _, cands = frame_and_candidates("八龙湾村的蔬菜大棚基地位于哪个县?", texts, [0.7, 0.6])
+    assert max(cands, key=lambda c: c.score).sentence.text == texts[1]
+    texts = ["改革前,全市12个单位铺设了8类网格。", "但由于网格员待遇低、不专职,导致力量分散。"]
+    _, cands = frame_and_candidates("改革前网格力量为什么分散?", texts, [0.62, 0.56])
+    assert max(cands, key=lambda c: c.score).sentence.text == texts[1]
+
+
+def test_the_place_bonus_does_not_promote_a_sentence_into_the_place_check():
+    texts = ["赤峰市举办的培训班结束了。", "培训班旨在提高能力。", "会议在中国人民公安大学召开。"]
+    frame, cands = frame_and_candidates("赤峰市的培训班在哪里举办?", texts, [0.8, 0.62, 0.5])
+    assert max(cands, key=lambda c: c.score).sentence.text == texts[0]
+    assert sorted(cands, key=lambda c: -c.score)[1].sentence.text == texts[2]  # promoted for quoting ...
+    assert confidence(frame, cands) < 0  # ... but not among the two most relevant sentences checked
