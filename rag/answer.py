@@ -155,12 +155,12 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     else:
         best = max((c.cosine for c in cands), default=float("-inf"))
     texts = [c.sentence.text for c in cands]
+    # Each candidate already knows whether it names a new place or gives a reason (see candidates).
     most_relevant = sorted(cands, key=lambda c: (-c.relevance, c.sentence.source, c.sentence.start))
-    best_texts = [c.sentence.text for c in most_relevant[:max(PLACE_LOOKS, REASON_LOOKS)]]
     unanswered = [not q.names_role(frame, texts),
-                  not q.names_asked_place(frame, best_texts[:PLACE_LOOKS])]
+                  frame.wants_place and not any(c.names_place for c in most_relevant[:PLACE_LOOKS])]
     best -= UNSTATED_PENALTY * sum(unanswered)
-    if not q.gives_asked_reason(frame, best_texts[:REASON_LOOKS]):
+    if frame.wants_reason and not any(c.gives_reason for c in most_relevant[:REASON_LOOKS]):
         best -= REASON_PENALTY  # softer: a reason often goes without a cause word (为我们解决了大难题)
     if not q.mentions_focus(frame, texts):
         best -= FOCUS_PENALTY

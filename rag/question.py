@@ -292,11 +292,6 @@ def gives_asked_reason(frame: QuestionFrame, texts: list[str]) -> bool:
     return not frame.wants_reason or any(STATES_REASON.search(text) for text in texts)
 
 
-def names_asked_place(frame: QuestionFrame, texts: list[str]) -> bool:
-    """False when a where-question's place is named in none of the texts."""
-    return not frame.wants_place or any(names_new_place(frame.text, text) for text in texts)
-
-
 def names_new_place(question: str, sentence: str) -> bool:
     """The sentence names a place the question does not: '在兴和县举办' answers '在哪个县举办',
     '赤峰市437名学员结束了培训班' does not answer '赤峰市的培训班在哪里举办'. When the question
