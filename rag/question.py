@@ -68,6 +68,7 @@ class QuestionFrame:
     counted: tuple[str, ...]  # what the asked unit counts: "多少名选手" -> 选手
     focus: tuple[str, ...]  # nouns the answer must mention (all in normalised form)
     role: str | None = None  # "支队长是谁" -> 支队长: who holds it is said only where it is named
+    role_place: str | None = None  # "巴林左旗的旗委书记" -> 左旗: the holder must be named with the place
     event: str | None = None  # "哪一年成立" -> 成立: a date answers only next to the event it dates
     wants_place: bool = False  # "在哪里举办 / 哪个社区": only a sentence naming a new place answers
     wants_reason: bool = False  # "为什么 / 因为什么": only a sentence giving a cause or purpose answers
@@ -80,9 +81,10 @@ class QuestionFrame:
 
 def analyse(question: str) -> QuestionFrame:
     folded = normalize(question)  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
+    role = asked_role(folded)
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
                          bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
-                         tuple(focus_nouns(folded)), asked_role(folded), dated_event(folded),
+                         tuple(focus_nouns(folded)), role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded)),
                          bool(ASKS_REASON.search(folded)))
 
@@ -113,7 +115,11 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
 
 
 _BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
-_WHO = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么名字)")
+# "是谁 / 叫什么名字" ask for a person or a name; plain "叫什么" asks for a person only after a
+# person's title ("党总支书记叫什么"), not after a thing ("那份文件叫什么").
+_WHO = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么名字|(叫什么))")
+# Roles held by one person, whose name the article gives next to the role ("党总支书记高雪芹说").
+PERSON_ROLE = re.compile(r"(?:长|书记|主任|委员|主席|员|老师|主持人|女孩|男孩|爷爷|奶奶|师傅|医生)$")
 
 
 def asked_role(question: str) -> str | None:
@@ -126,10 +132,25 @@ def asked_role(question: str) -> str | None:
         return None
     start, role = words[-1]
     if question[start - 1:start] == "副":
-        return "副" + role  # 常务副部长 -> 副部长: jieba splits 副 off
-    if role in _BARE_TITLES and len(words) > 1 and words[-2][0] + len(words[-2][1]) == start:
-        return words[-2][1] + role  # 党支部书记, 组织部部长, 旗委书记: whose 书记, not any 书记
-    return role
+        role = "副" + role  # 常务副部长 -> 副部长: jieba splits 副 off
+    elif role in _BARE_TITLES and len(words) > 1 and words[-2][0] + len(words[-2][1]) == start:
+        role = words[-2][1] + role  # 党支部书记, 组织部部长, 旗委书记: whose 书记, not any 书记
+    return role if m.group(2) is None or PERSON_ROLE.search(role) else None
+
+
+_PLACE_END = "苏木|嘎查|社区|街道|旗|市|县|镇|村|区|盟|乡"
+_NO_NAME_IN_ROLE_PLACE = frozenset("的之该各全本每此其这那")  # '意见的社区', '该旗' name no place
+
+
+def role_place(question: str, role: str) -> str | None:
+    """The place whose officer a who-question asks about, when named right before the role:
+    '巴林左旗的旗委书记' -> 左旗, '赤峰市委书记' -> 赤峰市 (two characters and the kind of place;
+    jieba splits such names unpredictably)."""
+    head = question[:max(question.find(role), 0)].removesuffix("的")
+    if re.match(f"(?:{_PLACE_END})委", role) and not re.search(f"(?:{_PLACE_END})$", head):
+        head += role[0]  # 赤峰 + 市委书记: the 市 is the place's
+    m = re.search(f"[\u4e00-\u9fff]{{2}}(?:{_PLACE_END})$", head)
+    return m.group() if m and not set(m.group()[:2]) & _NO_NAME_IN_ROLE_PLACE else None
 
 
 # "哪一年成立 / 什么时候举行 / 何时开通": the verb right after the when-words names the event.
@@ -318,13 +339,63 @@ _DEPUTY = re.compile(r"副[\u4e00-\u9fff]{0,4}?(?:长|书记|主任|委员|队�
 
 
 def names_role(frame: QuestionFrame, texts: list[str]) -> bool:
-    """False when a who-question's role appears in none of the texts: then none says who holds it.
-    The role must appear whole (政法委书记 is not the 市委书记) and not as a deputy's (副部长)."""
+    """False when none of the texts says who holds a who-question's role. The role must appear
+    whole (政法委书记 is not the 市委书记) and not as a deputy's (副部长); a person's role must
+    be followed by a name ('市委书记率先垂范' names nobody), in a sentence naming the role's place
+    when the question gives one (the 党委书记 of another 镇 is someone else)."""
     if frame.role is None:
         return True
-    # A deputy is another person: '常务副部长刘永忠' does not say who the 部长 is.
+    if PERSON_ROLE.search(frame.role):
+        return any(names_holder(frame, normalize(text)) for text in texts)
     text = normalize("\n".join(texts))
-    return frame.role in (text if frame.role.startswith("副") else _DEPUTY.sub("", text))
+    return frame.role in (text if frame.role.startswith("副") else _hide_deputies(text))
+
+
+def _hide_deputies(text: str) -> str:
+    """A deputy is another person: '常务副部长刘永忠' does not say who the 部长 is."""
+    return _DEPUTY.sub(lambda m: "#" * len(m.group()), text)  # same length: offsets still fit the text
+
+
+# "中山社区党委书记" holds the 社区书记 role: the party body may stand between place and title.
+_PARTY_BODY = "(?:党委|党总支|党支部|党组|党工委)?"
+# A second title may stand between the role and the name ("副部长、干部人事档案中心副主任冀志江").
+_MORE_TITLES = re.compile(r"(?:、[\u4e00-\u9fff]{1,12}?(?:长|书记|主任|委员|主席))*")
+
+
+def names_holder(frame: QuestionFrame, text: str) -> bool:
+    """The (normalised) text names the person holding the frame's role: the role, then a name."""
+    if frame.role_place and frame.role_place not in text:
+        return False
+    role = frame.role
+    bare = next((t for t in _BARE_TITLES if role.endswith(t) and len(role) > len(t)), None)
+    pattern = re.escape(role[:-len(bare)]) + _PARTY_BODY + bare if bare and not role.startswith("副") \
+        else re.escape(role)
+    searched = text if role.startswith("副") else _hide_deputies(text)
+    return any(is_name_at(text, _MORE_TITLES.match(text, m.end()).end())
+               for m in re.finditer(pattern, searched))
+
+
+_SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+                      "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+                      "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
+                      "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
+                      "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫"
+                      "寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝冀")
+_SPEAKS = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:说|介绍|告诉|表示|指出|坦言|感慨)")
+_NOT_NAME_TAGS = frozenset("l i d v a ad vn c p".split())  # 高度重视, 率先垂范: words, not names
+
+
+def is_name_at(text: str, at: int) -> bool:
+    """A person's name starts at text[at]: jieba tags it as one, or it is two or three characters
+    after a common surname, or it is followed by a verb of speech ('阿拉木斯说', Mongolian names)."""
+    fragment = text[at:at + 8]
+    if _SPEAKS.match(fragment):
+        return True
+    words = _pos_words(fragment)
+    if not words:
+        return False
+    word, flag = words[0]
+    return flag.startswith("nr") or (word[0] in _SURNAMES and 2 <= len(word) <= 3 and flag not in _NOT_NAME_TAGS)
 
 
 def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:

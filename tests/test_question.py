@@ -150,6 +150,38 @@ def test_a_deputy_or_another_bodys_officer_does_not_name_the_role():
     assert not names_role(secretary, ["霍林郭勒市委政法委书记张得明说。"]), "政法委书记 is another office"
 
 
+def test_a_persons_role_must_be_followed_by_a_name():
+    secretary = analyse("带头走上讲台讲政策的赤峰市委书记是谁?")
+    assert not names_role(secretary, ["推动“千名领导干部上讲台”,市委书记率先垂范,发改等部门负责同志走上讲台。"])
+    assert names_role(secretary, ["赤峰市委书记孟某某说。"])
+    girl = analyse("被路人抬车救出的那个小女孩叫什么名字?")
+    assert not names_role(girl, ["众人合力将越野车抬起,救出了卷在车底的小女孩,乌海市雷锋车队队长李某说。"])
+    assert names_role(analyse("察哈尔社区党总支书记是谁?"), ["察哈尔社区党总支书记高雪芹告诉记者。"])
+    assert names_role(analyse("锡林郭勒盟人社局的局长叫什么名字?"), ["锡林郭勒盟人力资源和社会保障局局长阿拉木斯说。"]), \
+        "a Mongolian name: no surname, but a verb of speech"
+
+
+def test_a_second_title_or_the_party_body_may_stand_between_role_and_name():
+    assert names_role(analyse("介绍新城区计划的组织部副部长是谁?"),
+                      ["新城区委组织部副部长、干部人事档案中心副主任冀志江介绍说。"])
+    assert names_role(analyse("在茶座上分享治理模式的中山社区书记是谁?"), ["呼和浩特市新城区中山社区党委书记汪栋。"])
+
+
+def test_plain_jiao_shenme_asks_for_a_person_only_after_a_persons_title():
+    assert analyse("八龙湾村党总支书记叫什么?").role == "党总支书记"
+    assert analyse("甘其毛都出入境边检站创建的党建品牌叫什么?").role is None
+
+
+def test_the_officer_of_a_named_place_must_be_named_with_that_place():
+    frame = analyse("巴林左旗碧流台镇的党委书记是谁?")
+    assert frame.role_place == "流台镇"
+    assert not names_role(frame, ["呼和浩特市第四中学党委书记陈长青今年4月被提拔任现职。"])
+    assert names_role(frame, ["碧流台镇党委书记王某说。"])
+    assert analyse("喀喇沁旗委书记是谁?").role_place == "喇沁旗"
+    assert analyse("赤峰市委书记叫什么名字?").role_place == "赤峰市"
+    assert analyse("征询意见的社区党总支书记是谁?").role_place is None, "意见的社区 names no place"
+
+
 def test_fees_are_amounts_of_money():
     frame = analyse("为老服务餐厅每份餐收费多少?")
     assert states_asked_unit(frame, "每餐收费10元。") and not states_asked_unit(frame, "为60周岁以上老年人提供配餐。")
