@@ -9,8 +9,9 @@ for, for naming a new place (where) or a cause word (why), and for the rank of i
 The answer's confidence is a separate number: the best cosine among sentences that
 could answer (for a how-many or when question, those stating the asked unit, a quantity,
 or a date next to the asked event). It is far lower when a who-question's role (支队长) is
-named nowhere, or when a where-question's best sentences name no place the question does
-not; lower when a why-question's give no cause or purpose, and when the noun the question
+named nowhere with a name after it, or when a where-question's best sentences name no place
+the question does not; lower when a why-question's give no cause or purpose, when a
+how-question's do not name what is done (怎么计算 -> 计算), and when the noun the question
 asks about (门票价格) appears in no candidate.
 Below MIN_CONFIDENCE the answer has no quotes.
 """
@@ -51,6 +52,8 @@ UNSTATED_PENALTY = 1.0  # nothing states the asked value, role or place (see con
 PLACE_LOOKS = 2  # a where-question's place must be named in one of the 2 best sentences
 REASON_LOOKS = 3  # a why-question's cause or purpose should be given in one of the 3 best sentences
 REASON_PENALTY = 0.3  # ... else confidence drops by this (1.0 refused 4 of 13 answerable why on holdout7)
+ACTION_LOOKS = 3  # a how-question's action (怎么计算 -> 计算) should be named in one of the 3 best sentences
+ACTION_PENALTY = 0.2  # ... else confidence drops by this (0.3 refused answerable ones whose answer says it otherwise)
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,10 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     """How sure we are that the candidates answer: the best cosine among sentences that could
     answer (for a how-many or when question, those stating the asked unit, a quantity, or a
     date next to the asked event), far below any threshold when there is none, when a
-    who-question's role (支队长) is named nowhere, or when neither of the two best sentences of
-    a where-question names a new place; lower when none of the three best sentences of a
-    why-question gives a cause or purpose, and when the noun asked about appears in no candidate."""
+    who-question's role (支队长) is named nowhere with its holder's name, or when neither of the two
+    best sentences of a where-question names a new place; lower when none of the three best
+    sentences of a why-question gives a cause or purpose or of a how-question names what is done,
+    and when the noun asked about appears in no candidate."""
     if frame.asks_value:
         able = [c.cosine for c in cands if c.states_asked_value]
         best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
@@ -162,6 +166,8 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     best -= UNSTATED_PENALTY * sum(unanswered)
     if frame.wants_reason and not any(c.gives_reason for c in most_relevant[:REASON_LOOKS]):
         best -= REASON_PENALTY  # softer: a reason often goes without a cause word (为我们解决了大难题)
+    if not q.names_action(frame, [c.sentence.text for c in most_relevant[:ACTION_LOOKS]]):
+        best -= ACTION_PENALTY
     if not q.mentions_focus(frame, texts):
         best -= FOCUS_PENALTY
     return best

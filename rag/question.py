@@ -72,6 +72,7 @@ class QuestionFrame:
     event: str | None = None  # "哪一年成立" -> 成立: a date answers only next to the event it dates
     wants_place: bool = False  # "在哪里举办 / 哪个社区": only a sentence naming a new place answers
     wants_reason: bool = False  # "为什么 / 因为什么": only a sentence giving a cause or purpose answers
+    action: tuple[str, ...] = ()  # "怎么计算 / 如何兑换" -> 计算: how it is done is told where it is named
 
     @property
     def asks_value(self) -> bool:
@@ -86,7 +87,7 @@ def analyse(question: str) -> QuestionFrame:
                          bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
                          tuple(focus_nouns(folded)), role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded)),
-                         bool(ASKS_REASON.search(folded)))
+                         bool(ASKS_REASON.search(folded)), asked_action(folded))
 
 
 def asked_unit(question: str) -> re.Match | None:
@@ -308,6 +309,29 @@ STATES_REASON = re.compile(r"因为|由于|原因|导致|造成|所以|因此|�
                            r"|源于|谐音|因|让|使|在于|否则|不然")
 
 
+# "怎样 / 如何 / 通过什么途径" ask how something is done; the words right after name what is done.
+ASKS_HOW = re.compile(r"怎样|怎么|如何|用什么办法|通过什么|什么方式|哪些方式|哪些措施|什么措施|什么办法")
+# Light verbs say nothing about what is done: '怎么解决的' is told without 解决 ('办理好密码重置').
+_LIGHT_VERBS = frozenset("解决 出来 开展 办 做 帮 帮助 进行 实现 工作 处理".split())
+
+
+def asked_action(question: str) -> tuple[str, ...]:
+    """What a how-question asks about: the verbs and nouns among the three words after the
+    how-word ('奖励金额是怎么计算的' -> 计算; '积分可以怎样兑换' -> 兑换)."""
+    m = ASKS_HOW.search(question)
+    if not m:
+        return ()
+    after = [(w, flag) for start, _, w, flag in _content_words(question) if start >= m.end()][:3]
+    named = [w for w, flag in after if len(w) >= 2 and w not in _GENERIC_WORDS and flag[0] in "vn"][:2]
+    return tuple(w for w in named if w not in _LIGHT_VERBS)
+
+
+def names_action(frame: QuestionFrame, texts: list[str]) -> bool:
+    """False when a how-question's action appears in none of the texts."""
+    joined = normalize("\n".join(texts))
+    return not frame.action or any(mentions(w, joined) for w in frame.action)
+
+
 def gives_asked_reason(frame: QuestionFrame, texts: list[str]) -> bool:
     """False when a why-question's texts hold no cause or purpose word at all."""
     return not frame.wants_reason or any(STATES_REASON.search(text) for text in texts)
@@ -327,12 +351,27 @@ def names_new_place(question: str, sentence: str) -> bool:
 
 def names_place_of_kind(kinds: str, asked: str, text: str) -> bool:
     """A two-character name before one of the kinds ('兴和'+'县' for 县|旗) that the question does
-    not contain. Characters, not jieba words: jieba splits names ('白音他拉村' -> 他/拉/村)."""
+    not contain. Characters, not jieba words: jieba splits names ('白音他拉村' -> 他/拉/村); but
+    a word that is no name ends no place ('针对农村', '围绕社区', '协调学校', '自治区')."""
+    words = None
     for m in re.finditer(f"(?:{kinds})(?!村)", text):  # the 乡 of 乡村 ends no name
         name = text[max(0, m.start() - 2):m.start()]
-        if _CJK.fullmatch(name) and name[-1] not in _NO_NAME and name + m.group() not in asked:
+        if not _CJK.fullmatch(name) or name[-1] in _NO_NAME | _LINKING_CHARS or name[0] in _NO_NAME \
+                or name + m.group() in asked or name + m.group() in _NO_PLACE:
+            continue
+        words = words or _words(text)
+        if not any(start == m.start() - 2 and end == m.start() and flag in _NOT_NAME_TAGS_BEFORE_PLACE
+                   or start == m.start() - 1 < m.start() < end and not flag.startswith("ns")  # 农村(党员)
+                   for start, end, _, flag in words):
             return True
     return False
+
+
+# Prepositions and conjunctions: '且离县城', '以社区为依托' (和 ends names: 兴和县).
+_LINKING_CHARS = frozenset("以对为从且离在与及等的向到了把被将给跟同或并而由于")
+# A two-character verb, pronoun, adverb... right before the kind: '围绕社区', '其他社区' (not vn: 丹进营村).
+_NOT_NAME_TAGS_BEFORE_PLACE = frozenset("v p c r d".split())
+_NO_PLACE = frozenset(["自治区"])  # 内蒙古 itself, in '我区' reporting: never the answer to 哪个区
 
 
 _DEPUTY = re.compile(r"副[\u4e00-\u9fff]{0,4}?(?:长|书记|主任|委员|队长)")

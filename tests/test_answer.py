@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.answer import (MIN_CONFIDENCE, REASON_PENALTY, Candidate, SentenceStore, candidates, confidence, merge_adjacent,
+from rag.answer import (ACTION_PENALTY, MIN_CONFIDENCE, REASON_PENALTY, Candidate, SentenceStore, candidates, confidence, merge_adjacent,
                         select_quotes, word_overlaps)
 from rag.question import analyse
 from rag.dense import DenseIndex
@@ -142,6 +142,16 @@ def test_a_why_question_needs_a_cause_or_purpose_in_its_best_sentences():
     reason = ["乌力吉口岸正处于建设阶段,随着大量外来务工人员涌入,产生不少矛盾纠纷。"]
     frame, cands = frame_and_candidates("乌力吉口岸为什么会出现不少矛盾纠纷?", reason, [0.8])
     assert confidence(frame, cands) == pytest.approx(0.8)
+
+
+def test_a_how_question_needs_its_action_named_in_its_best_sentences():
+    premise = ["“市委、市政府安排了网格化管理经费,并实施网格员‘以奖代补’政策。”"]
+    frame, cands = frame_and_candidates("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", premise, [0.55])
+    conf = confidence(frame, cands)
+    assert conf == pytest.approx(0.55 - ACTION_PENALTY) and conf < MIN_CONFIDENCE
+    told = ["奖金按网格员季度考核得分计算,每分50元。"]
+    frame, cands = frame_and_candidates("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", told, [0.6])
+    assert confidence(frame, cands) == pytest.approx(0.6)
 
 
 def test_where_and_why_questions_quote_the_sentence_of_the_asked_kind_first():

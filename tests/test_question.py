@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, counted_nouns, focus_nouns, mentions_focus, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, counted_nouns, focus_nouns, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
                           states_asked_value, states_quantity)
 
 
@@ -180,6 +180,35 @@ def test_the_officer_of_a_named_place_must_be_named_with_that_place():
     assert analyse("喀喇沁旗委书记是谁?").role_place == "喇沁旗"
     assert analyse("赤峰市委书记叫什么名字?").role_place == "赤峰市"
     assert analyse("征询意见的社区党总支书记是谁?").role_place is None, "意见的社区 names no place"
+
+
+@pytest.mark.parametrize("question, action", [("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", ("计算",)),
+                                              ("爱心超市的积分可以怎样兑换?", ("兑换",)),
+                                              ("郭建忠忘了密码,最后是怎么解决的?", ()),  # a light verb names nothing
+                                              ("向阳村为什么要办编织袋加工厂?", ())])
+def test_how_questions_name_what_is_done(question, action):
+    assert analyse(question).action == action
+
+
+def test_a_how_questions_action_must_be_named():
+    frame = analyse("爱心超市的积分可以怎样兑换?")
+    assert not names_action(frame, ["实行示范服务积分制,对表现突出的党员予以表彰。"])
+    assert names_action(frame, ["积分可在爱心超市兑换生活用品。"])
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("是哪个村的党小组?", "针对农村党员开展组织生活难的问题,推行炕头上的党课。"),
+    ("养老服务中心设在哪个社区?", "乌拉特中旗以社区为依托、居家为基础,搭建养老服务平台。"),
+    ("养老服务中心设在哪个社区?", "围绕社区治理开展工作。"),
+    ("他在哪所学校读书?", "还积极协调学校、社区给予孩子关怀。"),
+    ("服务中心设在包头市哪个区?", "自治区党委办公厅印发意见。")])
+def test_words_that_are_no_names_do_not_end_a_place(question, sentence):
+    assert not names_new_place(question, sentence)
+
+
+def test_a_name_before_the_kind_of_place_still_counts():
+    assert names_new_place("是哪个村的党小组?", "图为日前苏波盖乡丹进营村党小组在炕头上学习。")  # 进营 is tagged vn
+    assert names_new_place("培训班在哪个县办的?", "培训班在兴和县举办。")  # 和 ends a name
 
 
 def test_fees_are_amounts_of_money():
