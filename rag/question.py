@@ -29,11 +29,11 @@ ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what
 STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号]|[0-9０-９]+\s*[时点]|今年|去年|前年|当天|当日")
 
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
-ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|万元|平方米|个月|分钟|公斤|公顷|个|名|位|人|户|元|钱|亩"
+ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|万元|平方米|个月|分钟|公斤|公顷|人次|个|名|位|人|户|元|钱|亩"
                         r"|吨|岁|天|次|处|家|项|米|袋|册|份|场|支|条|所|座|间|辆|台|架|艘|棵|株|栋|届|期|批|张|件"
-                        r"|套|篇|周|年|季|倍|a(?=级))")
+                        r"|套|篇|周|年|季|倍|头|只|匹|a(?=级))")
 # Units that begin no other word: "多少辆车" asks for 辆 though jieba makes 辆车 one word.
-ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 a".split())  # a: "几A级景区", folded
+ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 a".split())  # a: "几A级景区", folded
 TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
 SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
               "万元": ("元",)}

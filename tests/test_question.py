@@ -211,6 +211,14 @@ def test_a_name_before_the_kind_of_place_still_counts():
     assert names_new_place("培训班在哪个县办的?", "培训班在兴和县举办。")  # 和 ends a name
 
 
+def test_head_of_livestock_and_visits_are_units():
+    cattle = analyse("巴林左旗的肉牛存栏量是多少头?")
+    assert states_asked_unit(cattle, "全旗肉牛存栏12万头。") and not states_asked_unit(cattle, "建立技术服务站20余个。")
+    visits = analyse("马鞍山旅游景区一年接待多少人次游客?")
+    assert states_asked_unit(visits, "景区年接待游客30万人次。")
+    assert not states_asked_unit(visits, "乡村旅游接待户总数达到142家,直接从业人员945人。")
+
+
 def test_fees_are_amounts_of_money():
     frame = analyse("为老服务餐厅每份餐收费多少?")
     assert states_asked_unit(frame, "每餐收费10元。") and not states_asked_unit(frame, "为60周岁以上老年人提供配餐。")
