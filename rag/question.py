@@ -285,7 +285,7 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
 
 # "在哪里 / 哪个社区 / 哪所学校" ask for a place; "在哪一年 / 在哪些方面 / 在哪个大队" do not.
 _PLACE_NOUNS = "地方|城市|省|市|县|旗|区|镇|乡|村|社区|嘎查|苏木|街道|学校|大学|院校|博物馆"
-ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|何处|何地|在哪(?![一些个天年月日])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
+ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
                         r"|哪些(?:省份|地方|地区|城市)|哪所|\bwhere\b", re.I)
 # "哪个县 / 哪所党校 / 哪些乡镇" name the kind of place: only a name of that kind answers.
 _PLACE_KINDS = {"县": "县|旗", "旗": "旗|县", "区": "区", "市": "市", "城市": "市", "镇": "镇|乡|苏木",
@@ -306,7 +306,7 @@ _PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(
 # 全国见义勇为模范" for "张斌因为什么事迹被授予…").
 ASKS_REASON = re.compile(r"为什么|为何|因为什么|什么原因|原因是|\bwhy\b", re.I)
 STATES_REASON = re.compile(r"因为|由于|原因|导致|造成|所以|因此|旨在|目的|为了|随着|随之|针对|为此|以便|从而|得益于"
-                           r"|源于|谐音|因|让|使|在于|否则|不然")
+                           r"|源于|谐音|因(?![\u4e00-\u9fff][制施])|让|使|在于|否则|不然")  # 因地制宜, 因村施策: no cause
 
 
 # "怎样 / 如何 / 通过什么途径" ask how something is done; the words right after name what is done.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, counted_nouns, focus_nouns, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
                           states_asked_value, states_quantity)
 
 
@@ -98,6 +98,7 @@ def test_more_units_and_ages(question, unit_text, other_text):
 
 @pytest.mark.parametrize("question, wants", [("培训班在哪里举办?", True), ("乌拉特中旗哪个社区开了书法班?", True),
                                              ("在哪所学校办的?", True), ("Where was it held?", True),
+                                             ("茶座一般在什么地点举办?", True),
                                              ("是在哪一年铺设步道的?", False), ("结果用在哪些方面?", False),
                                              ("在哪天举办?", False), ("有多少人?", False)])
 def test_where_questions(question, wants):
@@ -209,6 +210,12 @@ def test_words_that_are_no_names_do_not_end_a_place(question, sentence):
 def test_a_name_before_the_kind_of_place_still_counts():
     assert names_new_place("是哪个村的党小组?", "图为日前苏波盖乡丹进营村党小组在炕头上学习。")  # 进营 is tagged vn
     assert names_new_place("培训班在哪个县办的?", "培训班在兴和县举办。")  # 和 ends a name
+
+
+def test_an_idiom_with_yin_gives_no_cause():
+    why = analyse("八龙湾村为什么叫“八龙湾”?")
+    assert not gives_asked_reason(why, ["全村因地制宜,因村施策,大力发展瓜类和蔬菜种植。"])
+    assert gives_asked_reason(why, ["因村里有八条山沟汇入一处河湾而得名。"])
 
 
 def test_head_of_livestock_and_visits_are_units():
