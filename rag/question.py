@@ -36,7 +36,7 @@ ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|万元|
 ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 a".split())  # a: "几A级景区", folded
 TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
 SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
-              "万元": ("元",)}
+              "万元": ("元",), "支": ("支", "个")}  # 几支突击队 -> 突击队4个 (几处 -> 个 took other counts)
 # "多大年纪 / 几岁 / 年龄": an age, stated in 岁.
 ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", re.I)
 # "多少收入 / 工资是多少": an amount of money, stated in 元 (万元, 2万余元) - or, for a change
@@ -116,9 +116,9 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
 
 
 _BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
-# "是谁 / 叫什么名字" ask for a person or a name; plain "叫什么" asks for a person only after a
-# person's title ("党总支书记叫什么"), not after a thing ("那份文件叫什么").
-_WHO = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么名字|(叫什么))")
+# "是谁" asks for a person; "叫什么(名字)" asks for one only after a person's title
+# ("党总支书记叫什么"), not after a thing ("那份文件叫什么名字", "企业叫什么").
+_WHO = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么)")
 # Roles held by one person, whose name the article gives next to the role ("党总支书记高雪芹说").
 PERSON_ROLE = re.compile(r"(?:长|书记|主任|委员|主席|员|老师|主持人|女孩|男孩|爷爷|奶奶|师傅|医生)$")
 
@@ -136,7 +136,7 @@ def asked_role(question: str) -> str | None:
         role = "副" + role  # 常务副部长 -> 副部长: jieba splits 副 off
     elif role in _BARE_TITLES and len(words) > 1 and words[-2][0] + len(words[-2][1]) == start:
         role = words[-2][1] + role  # 党支部书记, 组织部部长, 旗委书记: whose 书记, not any 书记
-    return role if m.group(2) is None or PERSON_ROLE.search(role) else None
+    return role if PERSON_ROLE.search(role) or "是谁" in m.group() else None
 
 
 _PLACE_END = "苏木|嘎查|社区|街道|旗|市|县|镇|村|区|盟|乡"

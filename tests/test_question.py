@@ -218,6 +218,16 @@ def test_an_idiom_with_yin_gives_no_cause():
     assert gives_asked_reason(why, ["因村里有八条山沟汇入一处河湾而得名。"])
 
 
+def test_teams_counted_in_zhi_may_be_stated_in_ge():
+    frame = analyse("甘其毛都边检站组建了几支党员突击队?")
+    assert states_asked_unit(frame, "组建党员突击队4个、党员先锋岗6个。")
+
+
+def test_a_things_name_is_no_persons_role():
+    assert analyse("自治区党委办公厅印发的那份文件叫什么名字?").role is None
+    assert analyse("察哈尔社区党总支书记叫什么名字?").role == "党总支书记"
+
+
 def test_head_of_livestock_and_visits_are_units():
     cattle = analyse("巴林左旗的肉牛存栏量是多少头?")
     assert states_asked_unit(cattle, "全旗肉牛存栏12万头。") and not states_asked_unit(cattle, "建立技术服务站20余个。")
