@@ -31,9 +31,9 @@ STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号]|[0
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
 ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|万元|平方米|个月|分钟|公斤|公顷|人次|个|名|位|人|户|元|钱|亩"
                         r"|吨|岁|天|次|处|家|项|米|袋|册|份|场|支|条|所|座|间|辆|台|架|艘|棵|株|栋|届|期|批|张|件"
-                        r"|套|篇|周|年|季|倍|头|只|匹|a(?=级))")
+                        r"|套|篇|周|年|季|倍|头|只|匹|例|a(?=级))")
 # Units that begin no other word: "多少辆车" asks for 辆 though jieba makes 辆车 one word.
-ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 a".split())  # a: "几A级景区", folded
+ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 例 a".split())  # a: "几A级景区", folded
 TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
 SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
               "万元": ("元",), "支": ("支", "个")}  # 几支突击队 -> 突击队4个 (几处 -> 个 took other counts)
@@ -41,9 +41,11 @@ SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人":
 ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", re.I)
 # "多少收入 / 工资是多少": an amount of money, stated in 元 (万元, 2万余元) - or, for a change
 # ("收入增长了多少"), as a share or a multiple.
-_MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|成本|收益|产值|投资|补贴|营业额|收费|售价|单价|价钱|租金|学费"
+_MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|经费|成本|收益|产值|投资|补贴|营业额|收费|售价|单价|价钱|租金|学费"
 ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
 MONEY_UNITS = ("元", "%", "％", "倍", "成")
+# "满意率是多少 / 占比多少": a share, stated in % (or 成, 百分之).
+ASKS_RATE = re.compile(r"(?:率|比例|占比|比重)\w{0,3}多少")
 # "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
 _PEOPLE = "游客|人口|居民|学员|党员|群众|村民|职工|员工|民警|志愿者|老年人|老人|儿童|学生|孩子|干部|选手|观众|工人|人员"
 ASKS_PEOPLE = re.compile(rf"多少({_PEOPLE})|({_PEOPLE})\w{{0,4}}?多少(?![名位个人户元钱])")
@@ -106,6 +108,8 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
         units = SAME_UNITS.get(asked.group(1), (asked.group(1),))
     elif ASKS_AGE.search(question):
         units = ("岁", "周岁")
+    elif ASKS_RATE.search(question):
+        return re.compile(NUMBER + r"\s*(?:%|％|成)|百分之" + NUMBER)
     elif ASKS_MONEY.search(question):
         units = MONEY_UNITS
     elif ASKS_PEOPLE.search(question):
@@ -193,7 +197,7 @@ def counted_nouns(question: str) -> tuple[str, ...]:
         if flag.startswith(_FUNCTION_TAGS) and flag != "eng" or _QUESTION_WORD.fullmatch(word):
             break  # the phrase ends at punctuation, a particle or the next question word
         phrase.append((word, flag))
-    nouns = [w for w, flag in phrase[1:] if flag.startswith("n") and flag != "nr"]  # not a verb that follows
+    nouns = [w for w, flag in phrase[1:] if flag.startswith("n") and flag != "nr" or flag == "l"]  # not a verb (l: 接待户)
     ends = dict.fromkeys([w for w, _ in phrase[:1]] + nouns[-1:])
     return tuple(w for w in ends if len(w) >= 2 and w not in _GENERIC_WORDS)
 
@@ -207,7 +211,7 @@ def focus_nouns(question: str) -> list[str]:
         return [(w, flag) for start, end, w, flag in words if m.start(1) < end <= m.end(1)]
 
     # Before 是谁/是多少: the last word of the phrase, whatever jieba tags it (处长 comes out as a verb).
-    found = [ws[-1][0] for m in _FOCUS_BEFORE.finditer(question) if (ws := inside(m))]
+    found = [ws[-1][0] for m in _FOCUS_BEFORE.finditer(question) if (ws := inside(m)) and ws[-1][1] not in ("t", "f")]
     # After 多少/几/哪: the first word, a thing ('哪家公司' -> 公司) or an event ('哪一年加入' -> 加入):
     # a date of some other event does not answer.
     found += [ws[0][0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m))]

@@ -228,6 +228,25 @@ def test_a_things_name_is_no_persons_role():
     assert analyse("察哈尔社区党总支书记叫什么名字?").role == "党总支书记"
 
 
+def test_rates_cases_and_funds_are_asked_values():
+    rate = analyse("回访满意率是多少?")
+    assert states_asked_unit(rate, "群众满意率达98.5%。") and not states_asked_unit(rate, "回访群众1200户。")
+    cases = analyse("这轮疫情一共报告了多少例确诊病例?")
+    assert states_asked_unit(cases, "累计报告确诊病例35例。") and not states_asked_unit(cases, "动员2.4万余名党员干部。")
+    funds = analyse("每年安排的网格化管理经费有多少?")
+    assert states_asked_unit(funds, "安排网格化管理经费300万元。")
+    assert not states_asked_unit(funds, "市委、市政府安排了网格化管理经费。")
+
+
+def test_the_counted_thing_may_be_a_set_phrase():
+    frame = analyse("喀喇沁旗现在有多少家乡村旅游接待户?")  # jieba: 多少/家/乡村/旅游/接待户(l)
+    assert states_asked_unit(frame, "乡村旅游接待户总数达到142家,直接从业人员945人。")
+
+
+def test_time_words_are_no_focus():
+    assert analyse("那场直播最后大概有多少人看?").focus == ()
+
+
 def test_head_of_livestock_and_visits_are_units():
     cattle = analyse("巴林左旗的肉牛存栏量是多少头?")
     assert states_asked_unit(cattle, "全旗肉牛存栏12万头。") and not states_asked_unit(cattle, "建立技术服务站20余个。")
