@@ -21,7 +21,7 @@ NUMBER = "[0-9０-９一二三四五六七八九十百千万两]+"
 ASKS_QUANTITY = re.compile(r"多少|(?<!哪)几(?!乎)|多长|(?<![很许])多大|多久|哪一?年|何时|什么时候"
                            r"|how (many|much|long|old)|what year|which year|\bwhen\b", re.I)
 # ... and a sentence states one (a number followed by a measure word).
-STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多]")
+STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多]|分之" + NUMBER)
 
 # ... or, for "when" questions, a date or time ("2015年", "7点", "今年").
 ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what year|which year", re.I)
@@ -198,7 +198,9 @@ def counted_nouns(question: str) -> tuple[str, ...]:
             break  # the phrase ends at punctuation, a particle or the next question word
         phrase.append((word, flag))
     nouns = [w for w, flag in phrase[1:] if flag.startswith("n") and flag != "nr" or flag == "l"]  # not a verb (l: 接待户)
-    ends = dict.fromkeys([w for w, _ in phrase[:1]] + nouns[-1:])
+    # The first word, unless a verb that ends the phrase ('多少人参加、' counts people, not 参加).
+    first = [w for w, flag in phrase[:1] if flag != "v" or len(phrase) > 1]
+    ends = dict.fromkeys(first + nouns[-1:])
     return tuple(w for w in ends if len(w) >= 2 and w not in _GENERIC_WORDS)
 
 
@@ -289,7 +291,7 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
 
 # "在哪里 / 哪个社区 / 哪所学校" ask for a place; "在哪一年 / 在哪些方面 / 在哪个大队" do not.
 _PLACE_NOUNS = "地方|城市|省|市|县|旗|区|镇|乡|村|社区|嘎查|苏木|街道|学校|大学|院校|博物馆"
-ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
+ASKS_PLACE = re.compile(rf"(?<!出在)哪里|(?<!出在)哪儿|什么地方|什么地点|哪个地点|何处|何地|(?<!出)在哪(?![一些个天年月日])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
                         r"|哪些(?:省份|地方|地区|城市)|哪所|\bwhere\b", re.I)
 # "哪个县 / 哪所党校 / 哪些乡镇" name the kind of place: only a name of that kind answers.
 _PLACE_KINDS = {"县": "县|旗", "旗": "旗|县", "区": "区", "市": "市", "城市": "市", "镇": "镇|乡|苏木",
@@ -316,7 +318,7 @@ STATES_REASON = re.compile(r"因为|由于|原因|导致|造成|所以|因此|�
 # "怎样 / 如何 / 通过什么途径" ask how something is done; the words right after name what is done.
 ASKS_HOW = re.compile(r"怎样|怎么|如何|用什么办法|通过什么|什么方式|哪些方式|哪些措施|什么措施|什么办法")
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决 ('办理好密码重置').
-_LIGHT_VERBS = frozenset("解决 出来 开展 办 做 帮 帮助 进行 实现 工作 处理".split())
+_LIGHT_VERBS = frozenset("解决 出来 开展 办 做 帮 帮助 帮忙 进行 实现 工作 处理".split())
 
 
 def asked_action(question: str) -> tuple[str, ...]:
@@ -399,8 +401,9 @@ def _hide_deputies(text: str) -> str:
     return _DEPUTY.sub(lambda m: "#" * len(m.group()), text)  # same length: offsets still fit the text
 
 
-# "中山社区党委书记" holds the 社区书记 role: the party body may stand between place and title.
-_PARTY_BODY = "(?:党委|党总支|党支部|党组|党工委)?"
+# "中山社区党委书记" holds the 社区书记 role: the party body may stand between place and title
+# (and 组织部部长 is the 组织部长).
+_PARTY_BODY = "(?:党委|党总支|党支部|党组|党工委|部)?"
 # A second title may stand between the role and the name ("副部长、干部人事档案中心副主任冀志江").
 _MORE_TITLES = re.compile(r"(?:、[\u4e00-\u9fff]{1,12}?(?:长|书记|主任|委员|主席))*")
 

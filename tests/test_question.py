@@ -247,6 +247,16 @@ def test_time_words_are_no_focus():
     assert analyse("那场直播最后大概有多少人看?").focus == ()
 
 
+def test_phrasings_found_on_holdout11():
+    assert not analyse("网格管理的问题出在哪,为什么会各自为战?").wants_place  # 出在哪 asks what, not where
+    assert analyse("孩子放假没人照看,社区是怎么帮忙的?").action == ()  # 帮忙 names nothing done
+    assert analyse("培训班有多少人参加、培训了几天?").counted == ()  # people are counted, not 参加
+    assert analyse("一共有多少名选手参加?").counted == ("选手",)
+    assert states_quantity("不得超过中央委员总数的五分之一。")
+    minister = analyse("赤峰市委组织部长是谁?")
+    assert minister.role == "组织部长" and names_role(minister, ["赤峰市委常委、组织部部长乔宇说。"])
+
+
 def test_head_of_livestock_and_visits_are_units():
     cattle = analyse("巴林左旗的肉牛存栏量是多少头?")
     assert states_asked_unit(cattle, "全旗肉牛存栏12万头。") and not states_asked_unit(cattle, "建立技术服务站20余个。")
