@@ -14,14 +14,15 @@ pytestmark = pytest.mark.model
 
 RETRIEVAL_FLOOR = {"recall@1": 0.90, "recall@5": 0.98, "mrr@10": 0.93}
 ENGLISH_RECALL5_FLOOR = 0.95
-# Measured 2026-11-22 (session 3) on dev: first quote correct 0.884, unanswerable refused 0.84,
-# answerable refused 0.037. The answers issue aims for 0.85, 0.70 and at most 0.05.
-ANSWER_FLOOR = {"first_quote_correct": 0.85, "unanswerable_refused": 0.76}
+# Measured 2026-11-30 (session 4) on dev: first quote correct 0.875, unanswerable refused 0.84,
+# answerable refused 0.042. The answers issue aims for 0.85, 0.70 and at most 0.05.
+ANSWER_FLOOR = {"first_quote_correct": 0.85, "unanswerable_refused": 0.80}
 ANSWERABLE_REFUSED_CEILING = 0.05
-# The held-out sets pooled (holdout..holdout8: 602 answerable, 353 unanswerable) measured 0.870,
-# 0.720 and 0.025: the answer rules must keep working beyond the questions they were tuned on.
+# The held-out sets pooled (holdout..holdout12: 962 answerable, 593 unanswerable) measured 0.874,
+# 0.833 and 0.020: the answer rules must keep working beyond the questions they were tuned on.
 HELD_OUT_SETS = sorted((DEFAULT_SET.parent).glob("holdout*.jsonl"))
-HELD_OUT_FLOOR = {"first_quote_correct": 0.84, "unanswerable_refused": 0.69}
+HELD_OUT_FLOOR = {"first_quote_correct": 0.85, "unanswerable_refused": 0.80}
+HELD_OUT_REFUSED_CEILING = 0.04
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +48,9 @@ def test_answer_quality_floor(retriever, dev_items):
 
 def test_answer_quality_floor_on_the_held_out_sets(retriever):
     items = [item for path in HELD_OUT_SETS for item in load_qa_set(path)]
-    assert len(HELD_OUT_SETS) >= 8 and len(items) > 900
+    assert len(HELD_OUT_SETS) >= 12 and len(items) > 1500
     rows, _ = answer_rows(retriever, items)
     m = answer_metrics(rows, MIN_CONFIDENCE)
     for metric, floor in HELD_OUT_FLOOR.items():
         assert m[metric] >= floor, f"held-out {metric} {m[metric]:.3f} fell below {floor}"
-    assert m["answerable_refused"] <= ANSWERABLE_REFUSED_CEILING
+    assert m["answerable_refused"] <= HELD_OUT_REFUSED_CEILING
