@@ -186,7 +186,7 @@ def test_the_officer_of_a_named_place_must_be_named_with_that_place():
 @pytest.mark.parametrize("question, action", [("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", ("计算",)),
                                               ("爱心超市的积分可以怎样兑换?", ("兑换",)),
                                               ("郭建忠忘了密码,最后是怎么解决的?", ()),  # a light verb names nothing
-                                              ("向阳村为什么要办编织袋加工厂?", ())])
+                                              ("积分兑换如何进行?", ())])  # the action before the how-word
 def test_how_questions_name_what_is_done(question, action):
     assert analyse(question).action == action
 
@@ -255,6 +255,24 @@ def test_phrasings_found_on_holdout11():
     assert states_quantity("不得超过中央委员总数的五分之一。")
     minister = analyse("赤峰市委组织部长是谁?")
     assert minister.role == "组织部长" and names_role(minister, ["赤峰市委常委、组织部部长乔宇说。"])
+
+
+@pytest.mark.parametrize("question, sentence", [("在哪个县举办?", "活动在多伦县举办。"), ("在哪个县?", "五原县"),
+                                                ("在哪个市举办?", "活动在大同市举办。"), ("他在哪个村工作?", "他在前进村工作。")])
+def test_place_names_that_begin_with_a_numeral_or_a_verb(question, sentence):
+    assert names_new_place(question, sentence)
+
+
+def test_misfires_a_review_found():
+    assert analyse("村党支部书记率领多少党员参加义务劳动?").unit_pattern.search("带领30名党员")  # 率领 is no rate
+    assert analyse("这场演出在哪里举行?").wants_place  # 演出 is no 问题出在哪
+    assert analyse("有多少人参加培训?").counted == ()
+    assert analyse("当地社区的网格员是谁?").role_place is None
+    secretary = analyse("赤峰市委书记是谁?")
+    for nobody in ["赤峰市委书记在会上指出,要抓好落实。", "赤峰市委书记对记者说。", "赤峰市委书记党建工作会议召开。"]:
+        assert not names_role(secretary, [nobody]), nobody
+    for somebody in ["赤峰市委书记名叫孟某某。", "现任赤峰市委书记是孟某某。", "赤峰市委书记 孟某某说。"]:
+        assert names_role(secretary, [somebody]), somebody
 
 
 def test_head_of_livestock_and_visits_are_units():
