@@ -146,8 +146,8 @@ def asked_role(question: str) -> str | None:
 
 
 _PLACE_END = "苏木|嘎查|社区|街道|旗|市|县|镇|村|区|盟|乡"
-# '意见的社区', '该旗', '当地社区', '两个村' name no place.
-_NO_NAME_IN_ROLE_PLACE = frozenset("的之当在该各全本每此其这那个一二两三四五六七八九十几多外")
+_NO_NAME = frozenset("全该本各每此其这那个一二两三四五六七八九十几多外")  # 全县, 该村, 各社区 name no place
+_NO_NAME_IN_ROLE_PLACE = _NO_NAME | frozenset("的之当在")  # '意见的社区', '当地社区' name no place either
 
 
 def role_place(question: str, role: str) -> str | None:
@@ -309,7 +309,6 @@ _PLACE_KINDS = {"县": "县|旗", "旗": "旗|县", "区": "区", "市": "市", 
                 "党校": "党校", "基地": "基地", "省": "省|自治区", "省份": "省|自治区"}
 ASKS_PLACE_KIND = re.compile(r"(?:哪[一两二三四五六七八九十几]?[个所座家些]|什么)("
                              + "|".join(sorted(_PLACE_KINDS, key=len, reverse=True)) + ")")
-_NO_NAME = frozenset("全该本各每此其这那个一二两三四五六七八九十几多外")  # 全县, 该村, 各社区 name no place
 # A place: a word that ends like one ("兴和县", "中国人民公安大学", "界碑"; not "辖区"), or that jieba tags as one.
 _PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(?:社区|嘎查|苏木|街道|大学|学院|学校|博物馆|纪念馆"
                          r"|图书馆|广场|公园|窗口|基地|口岸|界碑|礼堂|会议室|活动室)")
