@@ -8,10 +8,10 @@ from .errors import (CorpusError, IndexCorruptError, IndexMissingError, IndexSta
                      RagError)
 from .retriever import DEFAULT_MODE, MODES, Retriever, default_corpus_dir, default_index_dir
 from .text import one_line
-from .types import Answer, Article, Hit, Passage, Quote
+from .types import NEAREST_SHOWN, Answer, Article, Hit, Passage, Quote
 
 __all__ = [
     "Answer", "Article", "CorpusError", "DEFAULT_MODE", "Hit", "IndexCorruptError", "IndexMissingError",
-    "IndexStaleError", "MODES", "ModelError", "Passage", "QueryError", "Quote", "RagError", "Retriever",
+    "IndexStaleError", "MODES", "ModelError", "NEAREST_SHOWN", "Passage", "QueryError", "Quote", "RagError", "Retriever",
     "default_corpus_dir", "default_index_dir", "one_line",
 ]

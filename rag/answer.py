@@ -1,19 +1,9 @@
 """Quoted extracts from hits: verbatim sentences, each cited, never invented text.
 
-The index stores every sentence with its own vector, so choosing quotes costs a
-few dot products, not another model call. A sentence's score is its cosine to the
-question, plus bonuses for sharing the question's distinctive words, for naming the thing
-asked about (哪个纪念馆 -> 纪念馆), for stating the quantity or unit a "how many" question asks
-for, for naming a new place (where) or a cause word (why), and for the rank of its passage.
-
-The answer's confidence is a separate number: the best cosine among sentences that
-could answer (for a how-many or when question, those stating the asked unit, a quantity,
-or a date next to the asked event). It is far lower when a who-question's role (支队长) is
-named nowhere with a name after it, or when a where-question's best sentences name no place
-the question does not; lower when a why-question's give no cause or purpose, when a
-how-question's do not name what is done (怎么计算 -> 计算), and when the noun the question
-asks about (门票价格) appears in no candidate.
-Below MIN_CONFIDENCE the answer has no quotes.
+The index stores every sentence with its own vector, so choosing quotes costs a few dot
+products, not another model call. How sentences are scored and how the answer's confidence is
+reckoned is told once, in the README ("How it works", rag/answer.py); below MIN_CONFIDENCE the
+answer has no quotes.
 """
 from __future__ import annotations
 
@@ -33,7 +23,7 @@ from .types import Hit, Passage, Quote
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
 QUOTE_MARGIN = 0.08  # extra quotes must score within this of the best one
-# Weights measured with `rag eval` on eval/dev.jsonl (first quote right 0.78 -> 0.87), see README.
+# Weights chosen with `rag eval` on eval/dev.jsonl; the figures are in eval/reports.
 RANK_BONUS = 0.05  # added to a sentence from the best passage, shrinking as 1/rank
 OVERLAP_WEIGHT = 0.3  # times the share of the question's distinctive words the sentence contains
 QUANTITY_BONUS = 0.05  # a "how many / when" question prefers sentences that state a quantity
@@ -42,17 +32,16 @@ FOCUS_BONUS = 0.2  # times the share of the asked-about nouns (哪个纪念馆 -
 PLACE_BONUS = 0.2  # a where-question prefers a sentence naming a new place (哪个县 -> 清水河县)
 REASON_BONUS = 0.1  # a why-question prefers a sentence with a cause or purpose word (由于…导致)
 
-# Confidence. Calibrated on eval/dev.jsonl with `rag eval` ("calibrated_threshold_on_this_set"):
-# the highest threshold that refuses at most 4% of answerable questions (0.398 on dev; 0.36-0.48 on
-# holdout..holdout12), rounded to two places. One number; higher means more confident.
+# Confidence: the highest threshold that refuses at most 4% of answerable dev questions, rounded
+# (`rag eval` reports it as "calibrated_threshold_on_this_set"). Higher means more confident.
 MIN_CONFIDENCE = 0.40
 FOCUS_PENALTY = 0.2  # the noun the question asks about appears in no candidate sentence
 UNSTATED_PENALTY = 1.0  # nothing states the asked value, role or place (see confidence)
 PLACE_LOOKS = 2  # a where-question's place must be named in one of the 2 best sentences
 REASON_LOOKS = 3  # a why-question's cause or purpose should be given in one of the 3 best sentences
-REASON_PENALTY = 0.3  # ... else confidence drops by this (1.0 refused 4 of 13 answerable why on holdout7)
+REASON_PENALTY = 0.3  # ... else confidence drops by this, softly: reasons often go without a cause word
 ACTION_LOOKS = 3  # a how-question's action (怎么计算 -> 计算) should be named in one of the 3 best sentences
-ACTION_PENALTY = 0.2  # ... else confidence drops by this (0.3 refused answerable ones whose answer says it otherwise)
+ACTION_PENALTY = 0.2  # ... else confidence drops by this, softly: an answer may say it in other words
 
 
 @dataclass(frozen=True)
@@ -146,12 +135,7 @@ def sentence_words(text: str) -> frozenset[str]:
 
 def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     """How sure we are that the candidates answer: the best cosine among sentences that could
-    answer (for a how-many or when question, those stating the asked unit, a quantity, or a
-    date next to the asked event), far below any threshold when there is none, when a
-    who-question's role (支队长) is named nowhere with its holder's name, or when neither of the two
-    best sentences of a where-question names a new place; lower when none of the three best
-    sentences of a why-question gives a cause or purpose or of a how-question names what is done,
-    and when the noun asked about appears in no candidate."""
+    answer, less a penalty for each check the candidates fail (the README tells the checks)."""
     if frame.asks_value:
         able = [c.cosine for c in cands if c.states_asked_value]
         best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
@@ -164,7 +148,7 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
                   frame.wants_place and not any(c.names_place for c in most_relevant[:PLACE_LOOKS])]
     best -= UNSTATED_PENALTY * sum(unanswered)
     if frame.wants_reason and not any(c.gives_reason for c in most_relevant[:REASON_LOOKS]):
-        best -= REASON_PENALTY  # softer: a reason often goes without a cause word (为我们解决了大难题)
+        best -= REASON_PENALTY
     if not q.names_action(frame, [c.sentence.text for c in most_relevant[:ACTION_LOOKS]]):
         best -= ACTION_PENALTY
     if not q.mentions_focus(frame, texts):
@@ -195,12 +179,12 @@ def to_quote(c: Candidate) -> Quote:
 def merge_adjacent(quotes: list[Quote]) -> list[Quote]:
     """Join quotes that touch in the file (one sentence ends where the next begins), keeping the best order."""
     merged: list[Quote] = []
-    for q in quotes:
+    for quote in quotes:
         for i, m in enumerate(merged):
-            if m.source == q.source and (m.end == q.start or q.end == m.start):
-                first, second = (m, q) if m.end == q.start else (q, m)
+            if m.source == quote.source and (m.end == quote.start or quote.end == m.start):
+                first, second = (m, quote) if m.end == quote.start else (quote, m)
                 merged[i] = Quote(first.text + second.text, m.source, first.start, second.end, m.title, m.score)
                 break
         else:
-            merged.append(q)
+            merged.append(quote)
     return merged

@@ -1,6 +1,6 @@
 """Corpus folder -> index folder: parse, chunk, embed, index, save atomically.
 
-Builds are incremental: a unit (passage or sentence) whose embedding input is unchanged since the
+Builds are incremental: a text (a passage or a sentence) whose embedding input is unchanged since the
 previous index at the same place, with the same model, keeps its vector; only the rest is encoded.
 """
 from __future__ import annotations
@@ -17,16 +17,10 @@ from .chunking import ChunkingParams, article_sentences, chunk_articles
 from .dense import DenseIndex
 from .embed import Encoder
 from .errors import CorpusError, RagError
-from .index import IndexData, build_command, load_index, make_manifest, read_manifest, save_index
-from .models import sha256_file
+from .index import IndexData, load_index, make_manifest, save_index
 from .sparse import SparseIndex
 from .text import TOKENIZER_VERSION, clean_for_embedding
 from .types import Passage
-
-
-def corpus_file_hashes(root: Path, sources: list[tuple[str, Path]] | None = None) -> dict[str, str]:
-    """{source: sha256} for every file the corpus reader takes, skipped ones too (fixing one makes an index stale)."""
-    return {source: sha256_file(path) for source, path in (corpus.iter_sources(root) if sources is None else sources)}
 
 
 # {source: file to read it from, or None to leave it out}: the corpus as it will be after an add/remove.
@@ -43,7 +37,7 @@ def warn_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def collect_units(root: Path, params: ChunkingParams, warn: Callable[[str], None] = warn_stderr,
+def collect_texts(root: Path, params: ChunkingParams, warn: Callable[[str], None] = warn_stderr,
                   sources: list[tuple[str, Path]] | None = None) -> tuple[list[Passage], list[Passage]]:
     """(passages to search, sentences to quote) for every usable file under root (or in ``sources``).
 
@@ -69,18 +63,17 @@ def keyword_text(p: Passage) -> str:
     return f"{p.title}\n{clean_for_embedding(p.text)}"
 
 
-def unit_key(encoder: Encoder, unit: Passage) -> str:
-    """Identifies a vector: the model's weights and the exact text the encoder embeds."""
-    return hashlib.sha256(f"{encoder.fingerprint}\0{encoder.input_text(unit)}".encode()).hexdigest()
+def vector_key(encoder: Encoder, passage: Passage) -> str:
+    """Identifies a vector: the model's weights and the exact text the encoder embeds (a passage or a sentence)."""
+    return hashlib.sha256(f"{encoder.fingerprint}\0{encoder.input_text(passage)}".encode()).hexdigest()
 
 
-def _keys_of(encoder: Encoder, units: Sequence[Passage]) -> list[str] | None:
-    """None for an encoder that cannot say what it embeds: its vectors are never reused."""
-    return [unit_key(encoder, u) for u in units] if hasattr(encoder, "input_text") else None
+def _vector_keys(encoder: Encoder, passages: Sequence[Passage]) -> list[str]:
+    return [vector_key(encoder, p) for p in passages]
 
 
 def previous_vectors(index_dir: Path, encoder: Encoder) -> dict[str, np.ndarray]:
-    """{unit key: vector} of the index at index_dir if it loads and was built by this encoder, else {}.
+    """{vector key: vector} of the index at index_dir if it loads and was built by this encoder, else {}.
 
     Keys are the ones recorded at build time (manifest "embedding_keys"), so a changed prompt
     template cannot pass an old vector off as a new one.
@@ -94,26 +87,24 @@ def previous_vectors(index_dir: Path, encoder: Encoder) -> dict[str, np.ndarray]
             or not isinstance(keys, dict)):
         return {}
     reuse: dict[str, np.ndarray] = {}
-    for unit_keys, dense in ((keys.get("passages"), old.dense), (keys.get("sentences"), old.sentence_dense)):
-        if not isinstance(unit_keys, list) or len(unit_keys) != len(dense):
+    for old_keys, dense in ((keys.get("passages"), old.dense), (keys.get("sentences"), old.sentence_dense)):
+        if not isinstance(old_keys, list) or len(old_keys) != len(dense):
             return {}
-        reuse.update(zip(unit_keys, dense.vectors(list(range(len(dense))))))
+        reuse.update(zip(old_keys, dense.vectors(list(range(len(dense))))))
     return reuse
 
 
-def embed_units(encoder: Encoder, units: list[Passage], keys: list[str] | None, reuse: dict[str, np.ndarray],
-                step: Callable[[int], None]) -> tuple[np.ndarray, int]:
-    """(vectors of units, how many were encoded): reused vectors where the key matches, the rest encoded."""
-    if keys is None:
-        return encoder.encode_passages(units, progress=step), len(units)
+def embed_reusing(encoder: Encoder, texts: list[Passage], keys: list[str], reuse: dict[str, np.ndarray],
+                  step: Callable[[int], None]) -> tuple[np.ndarray, int]:
+    """(vectors of texts, how many were encoded): reused vectors where the key matches, the rest encoded."""
     todo = [i for i, key in enumerate(keys) if key not in reuse]
-    out = np.zeros((len(units), encoder.dim), dtype=np.float32)
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     for i, key in enumerate(keys):
         if key in reuse:
             out[i] = reuse[key]
-    step(len(units) - len(todo))
+    step(len(texts) - len(todo))
     if todo:
-        out[todo] = encoder.encode_passages([units[i] for i in todo], progress=step)
+        out[todo] = encoder.encode_passages([texts[i] for i in todo], progress=step)
     return out, len(todo)
 
 
@@ -123,8 +114,8 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
                 changes: Changes | None = None) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
-    With ``incremental``, vectors of units unchanged since the index at index_dir are reused
-    (manifest "build" counts reused and embedded units). Unusable corpus files are skipped and
+    With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
+    (manifest "build" counts reused and embedded texts). Unusable corpus files are skipped and
     named in one ``warn`` message (stderr by default). ``changes`` builds the corpus as it will be
     once those files are added or removed, without touching it yet.
     """
@@ -132,8 +123,8 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
     sources = sources_after(root, changes) if changes else None
-    files = corpus_file_hashes(root, sources)
-    passages, sentences = collect_units(root, params, warn, sources)
+    files = corpus.corpus_file_hashes(root, sources)
+    passages, sentences = collect_texts(root, params, warn, sources)
     reuse = previous_vectors(index_dir, encoder) if incremental else {}
     done = 0
 
@@ -143,14 +134,13 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         if progress:
             progress(done, len(passages) + len(sentences))
 
-    passage_keys, sentence_keys = _keys_of(encoder, passages), _keys_of(encoder, sentences)
-    vectors, embedded = embed_units(encoder, passages, passage_keys, reuse, step)
-    sentence_vectors, sentences_embedded = embed_units(encoder, sentences, sentence_keys, reuse, step)
+    passage_keys, sentence_keys = _vector_keys(encoder, passages), _vector_keys(encoder, sentences)
+    vectors, embedded = embed_reusing(encoder, passages, passage_keys, reuse, step)
+    sentence_vectors, sentences_embedded = embed_reusing(encoder, sentences, sentence_keys, reuse, step)
     embedded += sentences_embedded
     extra = {"sentences": len(sentences), "tokenizer": TOKENIZER_VERSION,
-             "build": {"embedded": embedded, "reused": len(passages) + len(sentences) - embedded}}
-    if passage_keys is not None:
-        extra["embedding_keys"] = {"passages": passage_keys, "sentences": sentence_keys}
+             "build": {"embedded": embedded, "reused": len(passages) + len(sentences) - embedded},
+             "embedding_keys": {"passages": passage_keys, "sentences": sentence_keys}}
     manifest = make_manifest(
         model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
         chunking=params, corpus_root=root, corpus_files=files, passages=len(passages), extra=extra)

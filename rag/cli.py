@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 from . import models
 from .errors import RagError
 from .retriever import DEFAULT_MODE, MAX_K, MODES, default_corpus_dir, default_index_dir
+from .util import progress_bar
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +94,7 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def cmd_index_build(args: argparse.Namespace) -> int:
     from .build import build_index
     from .chunking import ChunkingParams
-    from .embed import load_encoder
+    from .embed import prepare_encoder
     from .update import finish_interrupted
 
     corpus = args.corpus or default_corpus_dir()
@@ -105,9 +104,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     if args.if_stale and index_is_current(index_dir, corpus, args.model, params):
         print(f"index {index_dir} is up to date")
         return 0
-    if not args.model.startswith("fake-"):
-        models.ensure_model(args.model, log=lambda m: print(m, file=sys.stderr))
-    encoder = load_encoder(args.model)
+    encoder = prepare_encoder(args.model, log=print_stderr)
     with progress_bar() as progress:
         data = build_index(corpus, index_dir, encoder, params, progress)
     print_built("built", index_dir, data)
@@ -134,54 +131,29 @@ def cmd_index_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def progress_bar() -> Iterator[Callable[[int, int], None]]:
-    """A build progress callback drawing a bar on stderr, opened at the first step (not before an error)."""
-    from tqdm import tqdm
-
-    bars: list = []
-
-    def progress(done: int, total: int) -> None:
-        if not bars:
-            bars.append(tqdm(desc="embedding passages", unit="passage", file=sys.stderr, total=total))
-        bars[0].total = total
-        bars[0].update(done - bars[0].n)
-
-    try:
-        yield progress
-    finally:
-        for bar in bars:
-            bar.close()
+def print_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def print_built(verb: str, index_dir: Path, data) -> None:
     m = data.manifest
     counts = m.get("build", {})
     print(f"{verb} {index_dir}: {len(data.passages)} passages from {len(m['corpus']['files'])} files "
-          f"with {m['model']['name']} ({counts.get('reused', 0)} units reused, {counts.get('embedded', 0)} embedded)")
+          f"with {m['model']['name']} ({counts.get('reused', 0)} vectors reused, {counts.get('embedded', 0)} embedded)")
 
 
 def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:
     """True when the index loads, matches the corpus on disk, the model and the chunking."""
-    from .build import corpus_file_hashes
-    from .index import check_fresh, read_manifest, verify_parts
+    from .embed import expected_fingerprint
+    from .index import check_index, read_manifest, verify_parts
 
     try:
         manifest = read_manifest(index_dir)
         verify_parts(index_dir, manifest)
-        check_fresh(index_dir, manifest, corpus_file_hashes(corpus))
+        check_index(index_dir, manifest, (model, expected_fingerprint(model)), corpus_root=Path(corpus))
     except RagError:
         return False
-    same_model = manifest["model"]["name"] == model and (
-        model.startswith("fake-") or manifest["model"]["fingerprint"] == _cached_fingerprint(model))
-    return same_model and manifest["chunking"] == params.as_dict() and manifest["corpus"]["root"] == str(corpus.resolve())
-
-
-def _cached_fingerprint(model: str) -> str | None:
-    try:
-        return models.model_fingerprint(model)
-    except RagError:
-        return None
+    return manifest["chunking"] == params.as_dict()
 
 
 def cmd_index_status(args: argparse.Namespace) -> int:
@@ -208,8 +180,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def hit_fields(h) -> dict:
-    fields = asdict(h)
-    return {key: fields[key] for key in ("text", "source", "start", "end", "title", "score")}
+    """The contract's fields of a hit or quote: text, source, start, end, title, score."""
+    return asdict(h)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -218,7 +190,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .text import one_line
 
     ans = Retriever.load(args.index).answer(args.question)
-    nearest = [] if ans.quotes else ans.hits[:NEAREST_SHOWN]
+    nearest = ans.nearest
     if args.json:
         print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes],
                           "confidence": round(ans.confidence, 4) if math.isfinite(ans.confidence) else None, "nearest": [hit_fields(h) for h in nearest]},
@@ -232,11 +204,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-NEAREST_SHOWN = 3  # passages shown when there is no answer, so the reader can judge for themselves
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import DEFAULT_OUT, DEFAULT_SET, markdown_table, run_evaluation
+    from .evaluation import DEFAULT_OUT, DEFAULT_SET, run_evaluation
+    from .report import markdown_table
     from .retriever import PROJECT_ROOT
 
     sets = [s if s.is_absolute() or s.exists() else PROJECT_ROOT / s for s in (args.sets or [DEFAULT_SET])]
@@ -251,7 +221,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_models_fetch(args: argparse.Namespace) -> int:
     for name in args.names:
-        path = models.ensure_model(name, log=lambda m: print(m, file=sys.stderr))
+        path = models.ensure_model(name, log=print_stderr)
         print(f"{name}: {path}")
     return 0
 

@@ -1,18 +1,21 @@
-"""Encoders: the Encoder protocol, the sentence-transformers encoder, and a tiny fake for unit tests.
+"""Encoders: the Encoder protocol, the sentence-transformers encoder, and how to load one by name.
 
 Every encoder returns float32 rows of unit length, so inner product is cosine.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
 from . import models
-from .text import clean_for_embedding, normalize
+from .errors import RagError
+from .text import clean_for_embedding
 from .types import Passage
+
+
+FAKE_PREFIX = "fake-"
 
 
 class Encoder(Protocol):
@@ -43,8 +46,8 @@ def cpu_has_bf16() -> bool:
 
 
 def compute_dtype():
-    """bfloat16 where the CPU computes it natively: query encoding 95 -> 65 ms for EmbeddingGemma
-    here, cosine to float32 vectors >= 0.998. RAG_DTYPE=float32 forces full precision."""
+    """bfloat16 where the CPU computes it natively (faster query encoding at cosine >= 0.998 to float32
+    vectors, see the README). RAG_DTYPE=float32 forces full precision."""
     import torch
 
     wanted = os.environ.get("RAG_DTYPE") or ("bfloat16" if cpu_has_bf16() else "float32")
@@ -94,39 +97,32 @@ class SentenceTransformerEncoder:
         return out
 
 
-class FakeEncoder:
-    """Deterministic hashed character n-grams: no model, milliseconds, good enough for unit tests."""
-
-    def __init__(self, dim: int = 64):
-        self.name, self.dim, self.fingerprint = f"fake-{dim}", dim, f"fake-{dim}"
-
-    def _vector(self, text: str) -> np.ndarray:
-        text = normalize(text)
-        vec = np.zeros(self.dim, dtype=np.float32)
-        for n in (1, 2):
-            for i in range(len(text) - n + 1):
-                gram = text[i:i + n]
-                if gram.strip():
-                    h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little")
-                    vec[h % self.dim] += 1.0 if n == 2 else 0.3
-        norm = np.linalg.norm(vec)
-        return vec / norm if norm else vec
-
-    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        return np.stack([self._vector(q) for q in queries]) if queries else np.zeros((0, self.dim), np.float32)
-
-    def input_text(self, passage: Passage) -> str:
-        return passage.title + "\n" + passage.text
-
-    def encode_passages(self, passages: Sequence[Passage], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        rows = [self._vector(self.input_text(p)) for p in passages]
-        if progress:
-            progress(len(rows))
-        return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
-
-
 def load_encoder(name: str) -> Encoder:
-    """The encoder for a model name; "fake-N" gives the test encoder."""
-    if name.startswith("fake-"):
+    """The encoder for a model name; "fake-N" gives the test encoder (rag.testing)."""
+    if is_fake(name):
+        from .testing import FakeEncoder
+
         return FakeEncoder(int(name.split("-", 1)[1]))
     return SentenceTransformerEncoder(name)
+
+
+def prepare_encoder(name: str, log: Callable[[str], None]) -> Encoder:
+    """The encoder for a model name, fetching and verifying the model into the cache first if needed."""
+    if not is_fake(name):
+        models.ensure_model(name, log=log)
+    return load_encoder(name)
+
+
+def expected_fingerprint(name: str) -> str | None:
+    """The fingerprint an index built now with this model would record; None when the model is not cached."""
+    if is_fake(name):
+        return name
+    try:
+        return models.model_fingerprint(name)
+    except RagError:
+        return None
+
+
+def is_fake(name: str) -> bool:
+    """"fake-N": the deterministic test encoder with N dimensions, for timing the index machinery."""
+    return name.startswith(FAKE_PREFIX)

@@ -1,4 +1,4 @@
-"""Retrieval evaluation behind `rag eval`: QA sets in, metrics, a JSON/Markdown report and a plot out.
+"""Retrieval evaluation behind `rag eval`: QA sets in, metrics out (rag.report writes them as files).
 
 Relevance (the contract's rule): a hit is relevant to an evidence string when it comes from the
 evidence's gold file and covers at least half of the evidence's characters at some occurrence of
@@ -378,27 +378,19 @@ def load_retriever_for_model(model: str, log: Callable[[str], None] | None = Non
     it is missing, stale or corrupted."""
     from .build import build_index
     from .chunking import ChunkingParams
-    from .embed import load_encoder
+    from .embed import prepare_encoder
     from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
-    from .models import ensure_model
     from .retriever import Retriever, default_corpus_dir
+    from .util import progress_bar
 
     log = log or (lambda m: print(m, file=sys.stderr))
-    if not model.startswith("fake-"):
-        ensure_model(model, log=log)
-    encoder = load_encoder(model)
+    encoder = prepare_encoder(model, log)
     index_dir = index_dir_for(model)
     try:
         return Retriever.load(index_dir, encoder=encoder)
     except (IndexMissingError, IndexStaleError, IndexCorruptError) as exc:
         log(f"{exc}\nbuilding {index_dir} with {model} from {default_corpus_dir()}")
-    from tqdm import tqdm
-
-    with tqdm(desc=f"embedding passages ({model})", unit="passage", file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
+    with progress_bar(f"embedding passages ({model})") as progress:
         build_index(default_corpus_dir(), index_dir, encoder, ChunkingParams(), progress)
     return Retriever.load(index_dir, encoder=encoder)
 
@@ -465,6 +457,8 @@ def run_evaluation(set_paths: Sequence[str | Path], out_dir: str | Path, config_
         with bar:
             report["answers"] = {"config": default, **evaluate_answers(retrievers[model], items, mode,
                                                                        progress=lambda: bar.update(1))}
+    from .report import write_report  # late: the report module reads this one's metric names
+
     write_report(report, Path(out_dir))
     return report
 
@@ -504,108 +498,3 @@ def make_report(items: Sequence[dict], set_paths: Sequence[str | Path], results:
 
 
 # --- writing -------------------------------------------------------------------
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def markdown_table(report: dict) -> str:
-    """Config rows x recall@k, MRR, nDCG, complete@5, English and multi-hop figures, latency."""
-    k_max = report["k_max"]
-    recalls = [m for m in report["metrics"] if m.startswith("recall@")]
-    cols = recalls + [f"mrr@{k_max}", f"ndcg@{k_max}", f"complete@{COMPLETE_K}"]
-    head = (["config", "model", "mode"] + cols + ["english recall@5", f"multi-hop complete@{COMPLETE_K}",
-                                                    "p50 ms", "p95 ms"])
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 3)) + "|"]
-    for name, res in report["configs"].items():
-        overall, by_type = res["overall"], res["by_type"]
-        cells = [name, res["model"] if res["mode"] != "keyword" else "–", res["mode"]]
-        cells += [_fmt(overall.get(c)) for c in cols]
-        cells.append(_fmt(by_type.get("english", {}).get("recall@5")))
-        cells.append(_fmt(by_type.get("multi-hop", {}).get(f"complete@{COMPLETE_K}")))
-        cells += [_fmt(res["latency_ms"]["p50"], 1), _fmt(res["latency_ms"]["p95"], 1)]
-        lines.append("| " + " | ".join(cells) + " |")
-    for name, message in report["errors"].items():
-        lines.append(f"| {name} | {CONFIGS[name][0]} | {CONFIGS[name][1]} | failed: "
-                     f"{message.splitlines()[0][:120].replace('|', '/')} |")
-    return "\n".join(lines)
-
-
-def type_table(report: dict, metric: str = "recall@5") -> str:
-    """Config rows x question type, one metric."""
-    types = sorted({t for res in report["configs"].values() for t in res["by_type"]})
-    lines = ["| config | " + " | ".join(f"{t} (n={_type_n(report, t)})" for t in types) + " |",
-             "|---|" + "---:|" * len(types)]
-    for name, res in report["configs"].items():
-        lines.append(f"| {name} | " + " | ".join(_fmt(res["by_type"].get(t, {}).get(metric)) for t in types) + " |")
-    return "\n".join(lines)
-
-
-def _type_n(report: dict, t: str) -> int:
-    return next(iter(report["configs"].values()))["by_type"].get(t, {}).get("n", 0)
-
-
-def markdown_report(report: dict) -> str:
-    return "\n\n".join([
-        "# Retrieval evaluation",
-        f"Sets: {', '.join(report['sets'])}. {report['n_questions']} answerable questions scored, "
-        f"{report['n_unanswerable']} unanswerable left out of the retrieval metrics. "
-        f"recall@k = share of questions with a relevant hit in the top k. Created {report['created']}.",
-        markdown_table(report),
-        "## recall@5 by question type",
-        type_table(report, "recall@5"),
-        *answers_section(report),
-    ]) + "\n"
-
-
-def answers_section(report: dict) -> list[str]:
-    """The answer figures: first quote relevant, refusals on both kinds of question, latency."""
-    a = report.get("answers")
-    if not a:
-        return []
-    return [f"## Answers ({a['config']}, confidence threshold {a['threshold']:.3f})",
-            "| first quote holds the answer | answerable refused | unanswerable refused | answer p50 ms | p95 ms |\n"
-            "|---:|---:|---:|---:|---:|\n"
-            f"| {_fmt(a['first_quote_correct'])} | {_fmt(a['answerable_refused'])} | "
-            f"{_fmt(a['unanswerable_refused'])} | {_fmt(a['latency_ms']['p50'], 1)} | {_fmt(a['latency_ms']['p95'], 1)} |",
-            f"Threshold that refuses at most 4% of this set's answerable questions: "
-            f"{a['calibrated_threshold_on_this_set']:.3f}."]
-
-
-def plot_report(report: dict, path: Path) -> None:
-    """Grouped bars of recall@1, recall@5 and MRR per configuration (Agg backend, no display)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(report["configs"])
-    metrics = ["recall@1", "recall@5", f"mrr@{report['k_max']}"]
-    width = 0.8 / len(metrics)
-    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(names) + 2), 4.5))
-    for i, metric in enumerate(metrics):
-        xs = [n + (i - (len(metrics) - 1) / 2) * width for n in range(len(names))]
-        values = [report["configs"][name]["overall"].get(metric, 0.0) for name in names]
-        bars = ax.bar(xs, values, width, label=metric)
-        ax.bar_label(bars, fmt="%.2f", fontsize=7)
-    ax.set_xticks(range(len(names)), names)
-    ax.set_ylim(0, 1.15)
-    ax.set_ylabel("score")
-    ax.set_title(f"Retrieval on {', '.join(Path(s).name for s in report['sets'])} "
-                 f"({report['n_questions']} answerable questions)")
-    ax.legend(loc="upper center", ncol=len(metrics), fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def write_report(report: dict, out_dir: Path) -> None:
-    """report.json, report.md and report.png into out_dir (created if needed)."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-        (out_dir / "report.md").write_text(markdown_report(report), encoding="utf-8")
-        plot_report(report, out_dir / "report.png")
-    except OSError as exc:
-        raise RagError(f"cannot write the report into {out_dir} ({exc.strerror or exc}); "
-                       "pass a writable --out DIR") from None

@@ -7,15 +7,6 @@ def ranked(scores: dict[int, float]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def rrf(rankings: list[dict[int, float]], k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion (Cormack et al. 2009)."""
-    fused: dict[int, float] = {}
-    for scores in rankings:
-        for rank, (doc, _) in enumerate(ranked(scores), start=1):
-            fused[doc] = fused.get(doc, 0.0) + 1.0 / (k + rank)
-    return fused
-
-
 def max_normalized(scores: dict[int, float]) -> dict[int, float]:
     """Scale so the best is 1; keyword scores have no fixed range."""
     top = max(scores.values(), default=0.0)

@@ -16,13 +16,14 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import corpus
 from .chunking import ChunkingParams
 from .dense import DenseIndex
 from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from .models import sha256_file
 from .sparse import SparseIndex
 from .text import TOKENIZER_VERSION
 from .types import Passage
+from .util import sha256_file
 
 FORMAT_VERSION = 2  # 2: sentence store for quoted answers
 MANIFEST = "manifest.json"
@@ -49,7 +50,7 @@ class IndexData:
     dense: DenseIndex
     sparse: SparseIndex
     manifest: dict
-    sentences: list[Passage]  # quotable units, verbatim with offsets
+    sentences: list[Passage]  # quotable sentences, verbatim with offsets
     sentence_dense: DenseIndex
 
 
@@ -255,6 +256,32 @@ def _load_folder(index_dir: Path, folder: Path) -> IndexData:
 
 def _read_passages(path: Path) -> list[Passage]:
     return [Passage(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def check_index(index_dir: Path, manifest: dict, model: tuple[str, str | None], corpus_root: Path | None = None) -> None:
+    """Refuse an index built with another model (name, fingerprint) or from other corpus contents.
+
+    The corpus compared is ``corpus_root`` (which must be the folder the index was built from), else
+    the folder the manifest names when it is here; an index moved away from its corpus still loads.
+    """
+    built_with = (manifest["model"]["name"], manifest["model"]["fingerprint"])
+    if built_with != model:
+        raise IndexStaleError(
+            f"index {index_dir} was built with model {built_with[0]} ({built_with[1]}), not {model[0]} "
+            f"({model[1]}); rebuild with `{build_command(index_dir)} --model {model[0]}`")
+    root = Path(manifest["corpus"]["root"])
+    if corpus_root is not None and Path(corpus_root).resolve() != root:
+        raise IndexStaleError(f"index {index_dir} was built from {root}, not {corpus_root}; rebuild with "
+                              f"`{build_command(index_dir, str(corpus_root))}`")
+    if corpus_root is None and not root.is_dir():
+        return
+    try:
+        check_fresh(index_dir, manifest, corpus.corpus_file_hashes(root))
+    except IndexStaleError as stale:
+        if corpus.has_pending(root):  # an add/remove killed between saving the index and moving files
+            raise IndexStaleError(f"{stale}; that also finishes the interrupted "
+                                  "`rag index add/remove` whose files are still staged") from None
+        raise
 
 
 def check_fresh(index_dir: Path, manifest: dict, current_files: dict[str, str] | None) -> None:

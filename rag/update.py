@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from . import corpus
+from .corpus import PENDING, has_pending
 from .build import ChunkingParams, build_index, warn_stderr
 from .embed import Encoder
 from .errors import CorpusError
 from .index import IndexData, build_command, read_manifest
 
 SEED_CORPUS = Path(__file__).resolve().parent.parent / "seeds"  # byte-identical to the shared pages
-PENDING = ".rag-pending.json"
 LOCK = ".rag-lock"
 PARTIAL_SUFFIX = ".rag-partial"
 
@@ -158,10 +158,6 @@ def remove_strays(root: Path) -> None:
     for stray in root.glob(f".*{PARTIAL_SUFFIX}"):
         stray.unlink()
     (root / f"{PENDING}.tmp").unlink(missing_ok=True)
-
-
-def has_pending(root: Path) -> bool:
-    return (Path(root) / PENDING).exists()
 
 
 @contextmanager

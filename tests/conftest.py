@@ -8,7 +8,7 @@ import pytest
 
 import rag
 from rag.build import build_index
-from rag.embed import FakeEncoder
+from rag.testing import FakeEncoder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

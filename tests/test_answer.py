@@ -61,7 +61,7 @@ def frame_and_candidates(question: str, texts: list[str], cosines: list[float] |
         sentences.append(Passage("a.txt", "t", "", start, start + len(t), t))
         start += len(t)
     store = SentenceStore(sentences, DenseIndex.build(np.eye(len(texts), dtype=np.float32)))
-    hit = Hit("".join(texts), "a.txt", 0, start, "t", 1.0, "", 0)
+    hit = Hit("".join(texts), "a.txt", 0, start, "t", 1.0)
     return frame, candidates([hit], store, np.array(cosines, dtype=np.float32), frame)
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.corpus import load_corpus, parse_page, read_text
+from rag.corpus import parse_page, read_corpus, read_text
 from rag.errors import CorpusError
 from rag.types import Article
 
@@ -398,8 +398,8 @@ def test_seed_offsets_match_plain_utf8_reading():
 # --------------------------------------------------------------------------
 
 
-def test_load_corpus_seeds():
-    pages = load_corpus(SEEDS)
+def test_read_corpus_seeds():
+    pages = read_corpus(SEEDS).pages
     assert [p.source for p in pages] == sorted(EXPECTED)
     for page in pages:
         assert [a.title for a in page.articles] == [t for _, t, _, _ in EXPECTED[page.source]]
@@ -407,21 +407,21 @@ def test_load_corpus_seeds():
         assert text == seed(source) and arts == page.articles
 
 
-def test_load_corpus_nested_sorted_and_hidden_skipped(tmp_path: Path):
+def test_read_corpus_nested_sorted_and_hidden_skipped(tmp_path: Path):
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
     (tmp_path / "b" / "p.txt").write_text("标题\n\n□本报记者 宋爽\n\n正文。\n", encoding="utf-8")
     (tmp_path / "a.txt").write_bytes("◎观潮\n\n正文。\n".encode("gb18030"))
     (tmp_path / ".git" / "x.txt").write_text("x", encoding="utf-8")
     (tmp_path / "notes.md").write_text("x", encoding="utf-8")
-    pages = load_corpus(tmp_path)
+    pages = read_corpus(tmp_path).pages
     assert [p.source for p in pages] == ["a.txt", "b/p.txt"]
     assert pages[1].articles[0].title == "标题"
     assert pages[1].articles[0].byline == "本报记者 宋爽"
 
 
-def test_load_corpus_errors(tmp_path: Path):
+def test_read_corpus_errors(tmp_path: Path):
     with pytest.raises(CorpusError, match="not found"):
-        load_corpus(tmp_path / "missing")
+        read_corpus(tmp_path / "missing").pages
     with pytest.raises(CorpusError, match="no \\*.txt"):
-        load_corpus(tmp_path)
+        read_corpus(tmp_path).pages

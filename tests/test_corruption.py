@@ -12,7 +12,7 @@ import pytest
 
 import rag
 from rag.index import MANIFEST
-from rag.models import sha256_file
+from rag.util import sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = "rag index build"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import rag
-from rag.embed import FakeEncoder
+from rag.testing import FakeEncoder
 from rag.cli import main
 from rag.index import MANIFEST
 

@@ -1,14 +1,8 @@
-from rag.fusion import max_normalized, ranked, rrf, weighted
+from rag.fusion import max_normalized, ranked, weighted
 
 
 def test_ranked_orders_by_score_then_id():
     assert ranked({3: 0.5, 1: 0.9, 2: 0.5}) == [(1, 0.9), (2, 0.5), (3, 0.5)]
-
-
-def test_rrf_rewards_agreement():
-    fused = rrf([{1: 9.0, 2: 8.0, 3: 1.0}, {2: 0.9, 3: 0.8, 1: 0.1}], k=60)
-    assert ranked(fused)[0][0] == 2
-    assert fused[2] == 1 / 62 + 1 / 61
 
 
 def test_max_normalized_handles_empty_and_zero():

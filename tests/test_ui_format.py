@@ -37,7 +37,7 @@ def test_answer_escapes_corpus_markup():
 def test_no_quotes_says_so_and_lists_nearest_passages():
     hits = [hit(f"段落{i}", i * 10) for i in range(5)]
     md = app.format_answer(rag.Answer("月球上有网格员吗?", [], hits))
-    assert "没有能回答" in md and md.count("“段落") == app.NEAREST_SHOWN
+    assert "没有能回答" in md and md.count("“段落") == rag.NEAREST_SHOWN
     assert "The archive holds no passage" in app.format_answer(rag.Answer("Is there a moon base?", [], hits))
     assert app.format_answer(rag.Answer("问题", [], [])) == app.TEXTS["zh"]["no_hits"]
 

@@ -30,7 +30,6 @@ from rag import one_line
 
 DEFAULT_PORT = 7860
 DEFAULT_K = 5
-NEAREST_SHOWN = 3  # passages listed when no quote answers the question
 CONTEXT_BEFORE, CONTEXT_AFTER = 80, 160  # characters of the passage shown around a quote
 EXAMPLES = [
     "网格员平时负责哪些工作?",
@@ -81,7 +80,7 @@ def citation(item) -> str:
 
 def cited_items(answer: rag.Answer) -> list:
     """What the reply cites: the quotes, or the nearest hits when no quote answers."""
-    return list(answer.quotes) if answer.quotes else list(answer.hits[:NEAREST_SHOWN])
+    return list(answer.quotes or answer.nearest)
 
 
 def format_answer(answer: rag.Answer) -> str:
