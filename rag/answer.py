@@ -173,7 +173,7 @@ def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | N
 
 def to_quote(c: Candidate) -> Quote:
     s = c.sentence
-    return Quote(s.text, s.source, s.start, s.end, s.title, round(c.score, 4))
+    return Quote(s.text, s.source, s.start, s.end, s.title, round(c.score, 4), s.date)
 
 
 def merge_adjacent(quotes: list[Quote]) -> list[Quote]:
@@ -183,7 +183,7 @@ def merge_adjacent(quotes: list[Quote]) -> list[Quote]:
         for i, m in enumerate(merged):
             if m.source == quote.source and (m.end == quote.start or quote.end == m.start):
                 first, second = (m, quote) if m.end == quote.start else (quote, m)
-                merged[i] = Quote(first.text + second.text, m.source, first.start, second.end, m.title, m.score)
+                merged[i] = Quote(first.text + second.text, m.source, first.start, second.end, m.title, m.score, m.date)
                 break
         else:
             merged.append(quote)

@@ -66,7 +66,7 @@ def chunk_article(article: Article, text: str, params: ChunkingParams = Chunking
     """Passages of one article; each keeps the article's title and section for context."""
     splitter = make_splitter(params)
     return [
-        Passage(article.source, article.title, article.section, start, end, text[start:end])
+        Passage(article.source, article.title, article.section, start, end, text[start:end], article.date)
         for run in contiguous_runs(text, article.paragraphs)
         for start, end in split_run(text, run, splitter)
     ]
@@ -101,5 +101,5 @@ def article_sentences(article: Article, text: str) -> list[Passage]:
         for s, e in with_attributions(paragraph, sentence_spans(paragraph, lines_end_sentences=False)):
             if e - s >= MIN_SENTENCE_CHARS:
                 out.append(Passage(article.source, article.title, article.section, p_start + s, p_start + e,
-                                   text[p_start + s:p_start + e]))
+                                   text[p_start + s:p_start + e], article.date))
     return out

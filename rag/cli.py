@@ -89,6 +89,21 @@ def parser() -> argparse.ArgumentParser:
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None, help="index folder (default: indexes/default)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.add_argument("--source", dest="sources", action="append", default=None, metavar="NAME",
+                   help="only passages of this file, as cited (repeatable)")
+    p.add_argument("--since", default=None, metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--until", default=None, metavar="DATE", help="only articles dated on or before DATE (YYYY-MM-DD)")
+    p.add_argument("--section", default=None, metavar="NAME", help="only passages of this page section, e.g. 广角")
+
+
+def filters_of(args: argparse.Namespace) -> dict:
+    return {"sources": args.sources, "since": args.since, "until": args.until, "section": args.section}
+
+
+def cited(item) -> str:
+    """“title (file start-end, date)” for a hit or quote."""
+    date = f", {item.date}" if item.date else ""
+    return f"{item.title} ({item.source} {item.start}-{item.end}{date})"
 
 
 def cmd_index_build(args: argparse.Namespace) -> int:
@@ -169,18 +184,18 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from .retriever import Retriever
 
-    hits = Retriever.load(args.index).search(args.query, k=args.k, mode=args.mode)
+    hits = Retriever.load(args.index).search(args.query, k=args.k, mode=args.mode, **filters_of(args))
     if args.json:
         print(json.dumps([hit_fields(h) for h in hits], ensure_ascii=False, indent=1))
         return 0
     for rank, h in enumerate(hits, start=1):
-        print(f"[{rank}] {h.score:.3f}  {h.title}  ({h.source} {h.start}-{h.end})")
+        print(f"[{rank}] {h.score:.3f}  {cited(h)}")
         print("    " + h.text.replace("\n", " ")[:300])
     return 0
 
 
 def hit_fields(h) -> dict:
-    """The contract's fields of a hit or quote: text, source, start, end, title, score."""
+    """A hit's or quote's fields: the contract's text, source, start, end, title, score; and date."""
     return asdict(h)
 
 
@@ -189,7 +204,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .retriever import Retriever
     from .text import one_line
 
-    ans = Retriever.load(args.index).answer(args.question)
+    ans = Retriever.load(args.index).answer(args.question, **filters_of(args))
     nearest = ans.nearest
     if args.json:
         print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes],
@@ -200,7 +215,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"The archive holds no passage that answers this question (confidence {ans.confidence:.2f}, "
               f"threshold {MIN_CONFIDENCE}). Nearest passages:")
     for n, q in enumerate(ans.quotes or nearest, start=1):
-        print(f"[{n}] “{one_line(q.text)}”\n    — {q.title} ({q.source} {q.start}-{q.end})")
+        print(f"[{n}] “{one_line(q.text)}”\n    — {cited(q)}")
     return 0
 
 

@@ -27,12 +27,13 @@ class DenseIndex:
     def __len__(self) -> int:
         return self.index.ntotal
 
-    def search(self, query: np.ndarray, k: int) -> dict[int, float]:
-        """{passage id: cosine} for the k nearest passages of one query vector."""
-        k = min(k, len(self))
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> dict[int, float]:
+        """{passage id: cosine} for the k nearest passages of one query vector (among ``allowed`` ids if given)."""
+        k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return {}
-        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+        params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
 
     def vectors(self, ids: list[int]) -> np.ndarray:

@@ -25,7 +25,7 @@ from .text import TOKENIZER_VERSION
 from .types import Passage
 from .util import sha256_file
 
-FORMAT_VERSION = 2  # 2: sentence store for quoted answers
+FORMAT_VERSION = 3  # 2: sentence store for quoted answers; 3: passages and sentences carry their date
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 VECTORS = "vectors.faiss"

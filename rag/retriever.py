@@ -10,6 +10,7 @@ import numpy as np
 from . import answer, fusion
 from .embed import Encoder, load_encoder
 from .errors import QueryError
+from .filters import Filters, PassageColumns
 from .index import IndexData, check_index, load_index
 from .question import analyse
 from .types import Answer, Hit
@@ -70,24 +71,32 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.data.passages)
 
-    def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
-        """The k most relevant passages, best first, each cited by file and exact offsets."""
-        query, k, mode = validate_query(query), validate_k(k), validate_mode(mode or self.mode)
-        vector = None if mode == "keyword" else self.encoder.encode_queries([query])[0]
-        return self._search(query, vector, mode, k)
+    def search(self, query: str, k: int = 5, mode: str | None = None, *, sources: list[str] | None = None,
+               since: str | None = None, until: str | None = None, section: str | None = None) -> list[Hit]:
+        """The k most relevant passages, best first, each cited by file and exact offsets.
 
-    def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int) -> list[Hit]:
-        scores = self.score(query, vector, mode, max(k, CANDIDATES))
+        Filters: only passages from these ``sources`` (file names as cited), dated from ``since``
+        to ``until`` (inclusive, YYYY-MM-DD, YYYY-MM or YYYY; undated passages are left out), or
+        in this page ``section`` (e.g. 广角)."""
+        query, k, mode = validate_query(query), validate_k(k), validate_mode(mode or self.mode)
+        filters = Filters.of(sources, since, until, section)
+        vector = None if mode == "keyword" else self.encoder.encode_queries([query])[0]
+        return self._search(query, vector, mode, k, filters)
+
+    def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int, filters: Filters) -> list[Hit]:
+        mask = filters.mask(self.columns) if filters else None
+        scores = self.score(query, vector, mode, max(k, CANDIDATES), mask)
         return [self._hit(pid, score) for pid, score in fusion.ranked(scores)[:k]]
 
-    def score(self, query: str, vector: np.ndarray | None, mode: str, candidates: int) -> dict[int, float]:
-        """{passage id: score} from the chosen side(s)."""
+    def score(self, query: str, vector: np.ndarray | None, mode: str, candidates: int,
+              mask: np.ndarray | None = None) -> dict[int, float]:
+        """{passage id: score} from the chosen side(s), among passages where ``mask`` is True if given."""
         if mode == "keyword":
-            return self.data.sparse.search(query, candidates)[0]
-        dense = self.data.dense.search(vector, candidates)
+            return self.data.sparse.search(query, candidates, mask)[0]
+        dense = self.data.dense.search(vector, candidates, None if mask is None else np.flatnonzero(mask))
         if mode == "dense":
             return dense
-        sparse, coverage = self.data.sparse.search(query, candidates)
+        sparse, coverage = self.data.sparse.search(query, candidates, mask)
         dense.update(self._cosines(vector, [p for p in sparse if p not in dense]))
         return fusion.weighted(dense, sparse, KEYWORD_WEIGHT, coverage)
 
@@ -99,19 +108,26 @@ class Retriever:
 
     def _hit(self, pid: int, score: float) -> Hit:
         p = self.data.passages[pid]
-        return Hit(p.text, p.source, p.start, p.end, p.title, float(score))
+        return Hit(p.text, p.source, p.start, p.end, p.title, float(score), p.date)
 
-    def answer(self, question: str, k: int = 5, mode: str | None = None,
-               min_confidence: float | None = None) -> Answer:
+    def answer(self, question: str, k: int = 5, mode: str | None = None, min_confidence: float | None = None, *,
+               sources: list[str] | None = None, since: str | None = None, until: str | None = None,
+               section: str | None = None) -> Answer:
         """Quoted extracts that answer the question; no quotes when nothing clears the threshold
-        (answer.MIN_CONFIDENCE unless min_confidence is given)."""
+        (answer.MIN_CONFIDENCE unless min_confidence is given). Filters as in ``search``."""
         question, k, mode = validate_query(question), validate_k(k), validate_mode(mode or self.mode)
+        filters = Filters.of(sources, since, until, section)
         vector = self.encoder.encode_queries([question])[0]
-        hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED))
+        hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED), filters)
         frame = analyse(question)
         candidates = answer.candidates(hits, self.sentences, vector, frame)
         conf = answer.confidence(frame, candidates)
         return Answer(question, answer.select_quotes(candidates, conf, min_confidence), hits[:k], conf)
+
+    @cached_property
+    def columns(self) -> PassageColumns:
+        """What search filters look at, built on first use."""
+        return PassageColumns.of(self.data.passages)
 
     @cached_property
     def sentences(self) -> answer.SentenceStore:

@@ -24,13 +24,16 @@ class SparseIndex:
         """Share of query tokens the corpus knows: 0 means keyword search has nothing to say."""
         return sum(t in self.vocab for t in tokens) / len(tokens) if tokens else 0.0
 
-    def search(self, query: str, k: int) -> tuple[dict[int, float], float]:
-        """({passage id: BM25 score > 0} for the top k, query token coverage)."""
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> tuple[dict[int, float], float]:
+        """({passage id: BM25 score > 0} for the top k, among passages where ``mask`` is True if given;
+        query token coverage)."""
         tokens = tokenize(query)
         known = [t for t in tokens if t in self.vocab]
         if not known:
             return {}, 0.0
         scores = self.bm25.get_scores(known)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:k]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}, self.coverage(tokens)
 

@@ -53,6 +53,7 @@ class Passage:
     start: int
     end: int
     text: str
+    date: str = ""  # the article's date, ISO (YYYY-MM-DD, or shorter when that is all it says); "" if unknown
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Cited:
     end: int
     title: str
     score: float
+    date: str = ""  # the article's date, ISO; "" when the file gives none
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def test_search_json_prints_verbatim_hits(built, mini_corpus, capsys, monkeypatc
     hits = json.loads(capsys.readouterr().out)
     assert len(hits) == 3
     for h in hits:
-        assert set(h) == {"text", "source", "start", "end", "title", "score"}
+        assert set(h) == {"text", "source", "start", "end", "title", "score", "date"}  # the contract's six, and date
         assert read_source(mini_corpus, h["source"])[h["start"]:h["end"]] == h["text"]
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from rag.types import Article
 
+from .dates import normalize_date
 from .spans import Draft, Parsed, first_clause, freeze, text_lines
 
 _HTML_DROP = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "svg", "iframe",
@@ -154,4 +155,5 @@ class _HtmlExtractor(HTMLParser):
 
 def read_html(raw: str, source: str) -> Parsed:
     doc = html_text(raw)
-    return Parsed(doc.text, [replace(a, date=doc.date, url=doc.url) for a in parse_html(doc.text, source)])
+    date = normalize_date(doc.date)
+    return Parsed(doc.text, [replace(a, date=date, url=doc.url) for a in parse_html(doc.text, source)])

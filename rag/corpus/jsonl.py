@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from rag.types import Article
 
+from .dates import normalize_date
 from .spans import Draft, Parsed, freeze, text_lines
 
 class JsonlDoc(NamedTuple):
@@ -41,7 +42,7 @@ def jsonl_text(raw: str, source: str) -> JsonlDoc:
         body = item["text"]
         draft = Draft("", title_span=(pos, pos + len(title)) if title else None,
                        paras=[(pos + len(head) + s, pos + len(head) + e) for s, e in text_lines(body)])
-        drafts.append((draft, _scalar(item.get("date")).strip(), _scalar(item.get("url")).strip()))
+        drafts.append((draft, normalize_date(_scalar(item.get("date"))), _scalar(item.get("url")).strip()))
         parts.append(f"{head}{body}\n\n")
         pos += len(parts[-1])
     text = "".join(parts)

@@ -11,10 +11,11 @@ the parser never raises on odd input (see the property tests).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.types import Article, Span
 
+from .dates import DATELINE, normalize_date
 from .spans import BULLETS, NEWLINE, Draft, Parsed, first_clause, looks_short
 
 # Column names seen on the pages; they may also appear without the ◎ mark.
@@ -162,11 +163,25 @@ def _ends_open(s: str) -> bool:
 # --------------------------------------------------------------------------
 
 
+DATELINE_LOOKS = 3  # a page's date line stands among its first lines, before any article
+
+
 def parse_page(text: str, source: str) -> list[Article]:
     """Split one page into articles, captions and briefs, in reading order."""
     pieces = _split_pieces(text)
     _mark_duplicates(pieces)
-    return _PageParser(text, source, pieces).run()
+    date = _take_dateline(pieces)
+    articles = _PageParser(text, source, pieces).run()
+    return [replace(a, date=date) for a in articles] if date else articles
+
+
+def _take_dateline(pieces: list[_Piece]) -> str:
+    """The page's date from a date line at its top ("2023年5月12日 星期五"), which is then no text."""
+    for p in pieces[:DATELINE_LOOKS]:
+        if DATELINE.match(p.text) and (date := normalize_date(p.text)):
+            p.kind = "markup"
+            return date
+    return ""
 
 
 class _PageParser:
