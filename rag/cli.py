@@ -74,6 +74,14 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--config", dest="configs", nargs="+", default=None, choices=list(CONFIGS), metavar="NAME",
                     help="configurations to compare (default: all): " + ", ".join(CONFIGS))
     ev.add_argument("--k-max", type=int, default=10, help="hits retrieved per question (5-100)")
+    ev.add_argument("--squad", type=Path, default=None, metavar="FILE",
+                    help="a SQuAD-format file (SQuAD, DRCD...): index its contexts and ask its questions")
+    ev.add_argument("--articles", type=int, default=100, help="with --squad: articles indexed (default 100)")
+    ev.add_argument("--absent", type=int, default=50,
+                    help="with --squad: further articles left out, whose questions the index cannot answer (default 50)")
+    ev.add_argument("--seed", type=int, default=0, help="with --squad: which articles are drawn")
+    ev.add_argument("--work", type=Path, default=None, metavar="DIR",
+                    help="with --squad: folder for its corpus and index (default indexes/squad/...)")
     ev.set_defaults(run=cmd_eval)
 
     mdl = sub.add_parser("models", help="fetch and verify embedding models").add_subparsers(required=True, metavar="ACTION")
@@ -220,13 +228,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import DEFAULT_OUT, DEFAULT_SET, run_evaluation
+    from .evaluation import DEFAULT_OUT, DEFAULT_SET, run_evaluation, run_squad_evaluation
     from .report import markdown_table
     from .retriever import PROJECT_ROOT
 
-    sets = [s if s.is_absolute() or s.exists() else PROJECT_ROOT / s for s in (args.sets or [DEFAULT_SET])]
     out = args.out or DEFAULT_OUT
-    report = run_evaluation(sets, out, args.configs, args.k_max)
+    if args.squad and args.sets:
+        raise RagError("pass either --set (QA sets in the project's format) or --squad (a SQuAD-format file), not both")
+    if args.squad:
+        report = run_squad_evaluation(args.squad, out, args.articles, args.absent, args.seed, args.work,
+                                      args.configs, args.k_max)
+    else:
+        sets = [s if s.is_absolute() or s.exists() else PROJECT_ROOT / s for s in (args.sets or [DEFAULT_SET])]
+        report = run_evaluation(sets, out, args.configs, args.k_max)
     for name, message in report["errors"].items():
         print(f"rag: warning: configuration {name} failed: {message}", file=sys.stderr)
     print(markdown_table(report))

@@ -498,3 +498,42 @@ def make_report(items: Sequence[dict], set_paths: Sequence[str | Path], results:
 
 
 # --- writing -------------------------------------------------------------------
+
+
+# --- public reading-comprehension sets ------------------------------------------
+
+def squad_work_dir(squad_file: Path, articles: int, absent: int, seed: int) -> Path:
+    """Where a SQuAD run keeps its corpus and index, so a rerun reuses the vectors."""
+    return PROJECT_ROOT / "indexes" / "squad" / f"{Path(squad_file).stem}-a{articles}-x{absent}-s{seed}"
+
+
+def run_squad_evaluation(squad_file: str | Path, out_dir: str | Path, articles: int = 100, absent: int = 50,
+                         seed: int = 0, work: str | Path | None = None, config_names: Sequence[str] | None = None,
+                         k_max: int = 10, show_progress: bool = True) -> dict:
+    """``rag eval --squad``: index ``articles`` articles of a SQuAD-format file (each paragraph a
+    corpus file), leave ``absent`` more out as unanswerable, and report as ``run_evaluation`` does
+    for the configurations that use the default model."""
+    from . import squad
+    from .build import build_index
+    from .chunking import ChunkingParams
+    from .embed import prepare_encoder
+    from .retriever import Retriever
+    from .util import progress_bar
+
+    chosen = squad.sample(squad.load(Path(squad_file)), articles, absent, seed)
+    work = Path(work) if work else squad_work_dir(Path(squad_file), articles, absent, seed)
+    squad.write_corpus(chosen.indexed, work / "corpus")
+    qa_set = work / "qa.jsonl"
+    qa_set.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in squad.qa_items(chosen)), encoding="utf-8")
+    encoder = prepare_encoder(DEFAULT_MODEL, lambda m: print(m, file=sys.stderr))
+    with progress_bar(f"embedding {Path(squad_file).name}") as progress:
+        build_index(work / "corpus", work / "index", encoder, ChunkingParams(), progress)
+    retriever = Retriever.load(work / "index", encoder=encoder)
+
+    def load(model: str):
+        if model != DEFAULT_MODEL:
+            raise RagError(f"--squad indexes with the default model ({DEFAULT_MODEL}) only, not {model}")
+        return retriever
+
+    names = config_names or [name for name, (model, _) in CONFIGS.items() if model == DEFAULT_MODEL]
+    return run_evaluation([qa_set], out_dir, names, k_max, load, show_progress)
