@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from . import models
@@ -194,17 +192,12 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     hits = Retriever.load(args.index).search(args.query, k=args.k, mode=args.mode, **filters_of(args))
     if args.json:
-        print(json.dumps([hit_fields(h) for h in hits], ensure_ascii=False, indent=1))
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return 0
     for rank, h in enumerate(hits, start=1):
         print(f"[{rank}] {h.score:.3f}  {cited(h)}")
         print("    " + h.text.replace("\n", " ")[:300])
     return 0
-
-
-def hit_fields(h) -> dict:
-    """A hit's or quote's fields: the contract's text, source, start, end, title, score; and date."""
-    return asdict(h)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -213,16 +206,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .text import one_line
 
     ans = Retriever.load(args.index).answer(args.question, **filters_of(args))
-    nearest = ans.nearest
     if args.json:
-        print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes],
-                          "confidence": round(ans.confidence, 4) if math.isfinite(ans.confidence) else None, "nearest": [hit_fields(h) for h in nearest]},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
         return 0
     if not ans.quotes:
         print(f"The archive holds no passage that answers this question (confidence {ans.confidence:.2f}, "
               f"threshold {MIN_CONFIDENCE}). Nearest passages:")
-    for n, q in enumerate(ans.quotes or nearest, start=1):
+    for n, q in enumerate(ans.quotes or ans.nearest, start=1):
         print(f"[{n}] “{one_line(q.text)}”\n    — {cited(q)}")
     return 0
 

@@ -7,7 +7,8 @@ Scores: higher is always more relevant.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import asdict, dataclass, field
 
 Span = tuple[int, int]
 NEAREST_SHOWN = 3  # passages shown when nothing answers, so the reader can judge for themselves
@@ -68,6 +69,10 @@ class Cited:
     score: float
     date: str = ""  # the article's date, ISO; "" when the file gives none
 
+    def to_dict(self) -> dict:
+        """JSON-ready: text, source, start, end, title, score, date."""
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class Hit(Cited):
@@ -92,3 +97,9 @@ class Answer:
     def nearest(self) -> list[Hit]:
         """With no quotes, the passages closest to the question (at most NEAREST_SHOWN); else none."""
         return [] if self.quotes else self.hits[:NEAREST_SHOWN]
+
+    def to_dict(self) -> dict:
+        """JSON-ready: question, quotes, confidence (None when nothing was retrieved) and nearest."""
+        return {"question": self.question, "quotes": [q.to_dict() for q in self.quotes],
+                "confidence": round(self.confidence, 4) if math.isfinite(self.confidence) else None,
+                "nearest": [h.to_dict() for h in self.nearest]}

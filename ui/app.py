@@ -27,6 +27,7 @@ import gradio as gr
 
 import rag
 from rag import one_line
+from ui import api
 
 DEFAULT_PORT = 7860
 DEFAULT_K = 5
@@ -258,6 +259,7 @@ def build_app(retriever: rag.Retriever) -> gr.Blocks:
             trigger(user_turn, [box, chat], [chat, box, pending], queue=False).then(
                 respond, [pending, chat, k, mode], [chat, sources, cites])
         clear.click(lambda: ([], placeholder_html(), ""), None, [chat, sources, cites], queue=False)
+        api.register(lambda: retriever)
     return demo
 
 

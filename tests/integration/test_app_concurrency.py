@@ -18,7 +18,7 @@ import pytest
 import rag
 from rag.index import load_index
 
-from support import ROOT, running_app
+from support import ROOT, read_source, running_app
 
 pytestmark = pytest.mark.model
 
@@ -61,13 +61,35 @@ def ask(url: str, questions: list[str]) -> list[tuple[float, str | None]]:
     return results
 
 
-def test_twenty_concurrent_users_get_cited_answers():
+@pytest.fixture(scope="module")
+def app_url():
+    """The app on the default index, shared by this module's tests (it takes a while to start)."""
     try:
         load_index(rag.default_index_dir())
     except rag.IndexMissingError as err:
         pytest.skip(f"no default index: {err}")
+    with running_app(start_timeout=START_TIMEOUT) as url:
+        yield url
+
+
+def test_http_api_search_and_ask(app_url):
+    """The README's gradio_client calls: /search and /ask answer with cited JSON."""
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    hits = client.predict("网格员做什么工作?", 3, "hybrid", [], "", "", "", api_name="/search")
+    assert len(hits) == 3 and all(read_source(ROOT / "seeds", h["source"])[h["start"]:h["end"]] == h["text"]
+                                  for h in hits)
+    reply = client.predict("霍林郭勒市划分了多少个网格?", [], "", "", "", api_name="/ask")
+    assert reply["quotes"] and reply["quotes"][0]["source"].endswith(".txt")
+    with pytest.raises(Exception, match="since must be a date"):
+        client.predict("网格员", [], "yesterday", "", "", api_name="/ask")
+
+
+def test_twenty_concurrent_users_get_cited_answers(app_url):
     pool = dev_questions(40) + ENGLISH
-    with running_app(start_timeout=START_TIMEOUT) as url, ThreadPoolExecutor(CLIENTS) as executor:
+    url = app_url
+    with ThreadPoolExecutor(CLIENTS) as executor:
         futures = [executor.submit(ask, url, [pool[(c * 7 + i * 3) % len(pool)] for i in range(QUESTIONS_EACH)])
                    for c in range(CLIENTS)]
         done, pending = wait(futures, timeout=TOTAL_TIMEOUT)
