@@ -111,13 +111,14 @@ def embed_reusing(encoder: Encoder, texts: list[Passage], keys: list[str], reuse
 def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams = ChunkingParams(),
                 progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
-                changes: Changes | None = None) -> IndexData:
+                changes: Changes | None = None, calibrate: bool = True) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
     (manifest "build" counts reused and embedded texts). Unusable corpus files are skipped and
     named in one ``warn`` message (stderr by default). ``changes`` builds the corpus as it will be
-    once those files are added or removed, without touching it yet.
+    once those files are added or removed, without touching it yet. With ``calibrate``, the
+    manifest records the refusal threshold fitted to this corpus.
     """
     root = Path(root)
     if not root.is_dir():
@@ -146,5 +147,16 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         chunking=params, corpus_root=root, corpus_files=files, passages=len(passages), extra=extra)
     data = IndexData(passages, DenseIndex.build(vectors), SparseIndex.build([keyword_text(p) for p in passages]),
                      manifest, sentences, DenseIndex.build(sentence_vectors))
+    if calibrate:
+        data.manifest["calibration"] = calibration_of(data, encoder, index_dir)
     save_index(index_dir, data)
     return data
+
+
+def calibration_of(data: IndexData, encoder: Encoder, index_dir: Path) -> dict | None:
+    """The refusal threshold fitted to this corpus (rag/calibration.py), before the index is saved."""
+    from .calibration import calibrate_retriever
+    from .retriever import Retriever
+
+    fitted = calibrate_retriever(Retriever(data, encoder, index_dir))
+    return fitted.as_dict() if fitted else None

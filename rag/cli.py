@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
     remove.add_argument("sources", nargs="+", metavar="SOURCE", help="file names as cited, e.g. page_a.txt")
     remove.add_argument("--index", type=Path, default=None, help="index folder (default: indexes/default)")
     remove.set_defaults(run=cmd_index_remove)
+    calibrate = index.add_parser("calibrate", help="fit the refusal threshold to an index's corpus again")
+    calibrate.add_argument("--index", type=Path, default=None, help="index folder (default: indexes/default)")
+    calibrate.set_defaults(run=cmd_index_calibrate)
     status = index.add_parser("status", help="say whether an index is present and fresh")
     status.add_argument("--index", type=Path, default=None)
     status.set_defaults(run=cmd_index_status)
@@ -174,7 +177,23 @@ def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:
         check_index(index_dir, manifest, (model, expected_fingerprint(model)), corpus_root=Path(corpus))
     except RagError:
         return False
-    return manifest["chunking"] == params.as_dict()
+    return manifest["chunking"] == params.as_dict() and "calibration" in manifest  # older builds: calibrate them
+
+
+def cmd_index_calibrate(args: argparse.Namespace) -> int:
+    from .calibration import calibrate_retriever
+    from .index import update_manifest
+    from .retriever import Retriever
+
+    index_dir = args.index or default_index_dir()
+    fitted = calibrate_retriever(Retriever.load(index_dir))
+    update_manifest(index_dir, calibration=fitted.as_dict() if fitted else None)
+    if fitted:
+        print(f"{index_dir}: refusal threshold {fitted.threshold:.3f}, the {fitted.percentile:g}th percentile "
+              f"of {fitted.probes} questions made from its sentences")
+    else:
+        print(f"{index_dir}: too few sentences to calibrate on; answers use the default threshold")
+    return 0
 
 
 def cmd_index_status(args: argparse.Namespace) -> int:
@@ -183,7 +202,9 @@ def cmd_index_status(args: argparse.Namespace) -> int:
     index_dir = args.index or default_index_dir()
     r = Retriever.load(index_dir)
     m = r.data.manifest
-    print(f"{index_dir}: {len(r)} passages, model {m['model']['name']}, built {m['created']}, fresh")
+    source = "calibrated on its corpus" if m.get("calibration") else "the default"
+    print(f"{index_dir}: {len(r)} passages, model {m['model']['name']}, built {m['created']}, fresh; "
+          f"refusal threshold {r.threshold:.3f} ({source})")
     return 0
 
 
@@ -201,17 +222,17 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .answer import MIN_CONFIDENCE
     from .retriever import Retriever
     from .text import one_line
 
-    ans = Retriever.load(args.index).answer(args.question, **filters_of(args))
+    retriever = Retriever.load(args.index)
+    ans = retriever.answer(args.question, **filters_of(args))
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
         return 0
     if not ans.quotes:
         print(f"The archive holds no passage that answers this question (confidence {ans.confidence:.2f}, "
-              f"threshold {MIN_CONFIDENCE}). Nearest passages:")
+              f"threshold {retriever.threshold:.2f}). Nearest passages:")
     for n, q in enumerate(ans.quotes or ans.nearest, start=1):
         print(f"[{n}] “{one_line(q.text)}”\n    — {cited(q)}")
     return 0

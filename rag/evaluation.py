@@ -353,12 +353,13 @@ def calibrate_threshold(rows: Sequence[dict], max_refused: float = 0.04) -> floa
 
 def evaluate_answers(retriever, items: Sequence[dict], mode: str | None = None,
                      threshold: float | None = None, progress: Callable[[], None] | None = None) -> dict:
-    """Answer figures at the shipped threshold (or the one given), plus latency and per-question rows."""
-    from .answer import MIN_CONFIDENCE
-
+    """Answer figures at the index's threshold (or the one given), plus latency and per-question rows."""
     rows, latencies = answer_rows(retriever, items, mode, progress)
-    used = MIN_CONFIDENCE if threshold is None else threshold
+    used = retriever.threshold if threshold is None else threshold
+    fitted = retriever.data.manifest.get("calibration")
     return {**answer_metrics(rows, used),
+            "threshold_source": "given" if threshold is not None else "index calibration" if fitted else "default",
+            "calibration": fitted,
             "calibrated_threshold_on_this_set": calibrate_threshold(rows),
             "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "n": len(latencies)},
             "rows": rows}

@@ -152,6 +152,17 @@ def _builder_alive(folder: Path, pid_at: int = -2) -> bool:
     return True
 
 
+def update_manifest(index_dir: Path, **fields) -> dict:
+    """Set top-level manifest fields of a saved index (e.g. a new calibration), atomically: the parts
+    are untouched, so their hashes still hold."""
+    folder = Path(index_dir).resolve()
+    manifest = {**read_manifest(index_dir, folder), **fields}
+    tmp = folder / f"{MANIFEST}.tmp"
+    _write_durably(tmp, json.dumps(manifest, ensure_ascii=False, indent=1))
+    os.replace(tmp, folder / MANIFEST)
+    return manifest
+
+
 # --- loading -------------------------------------------------------------------
 
 REQUIRED_KEYS = {"format_version": int, "model": dict, "corpus": dict, "passages": int, "sentences": int,

@@ -18,10 +18,10 @@ from .text import normalize, tokenize
 NUMBER = "[0-9０-９一二三四五六七八九十百千万两]+"
 
 # The question asks for a number or a date ...
-ASKS_QUANTITY = re.compile(r"多少|(?<!哪)几(?!乎)|多长|(?<![很许])多大|多久|哪一?年|何时|什么时候"
+ASKS_QUANTITY = re.compile(r"多少|(?<!哪)几(?![乎何])|多长|(?<![很许])多大|多久|哪一?年|何时|什么时候"
                            r"|how (many|much|long|old)|what year|which year|\bwhen\b", re.I)
 # ... and a sentence states one (a number followed by a measure word).
-STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多]|分之" + NUMBER)
+STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多公世]|分之" + NUMBER)
 
 # ... or, for "when" questions, a date or time ("2015年", "7点", "今年").
 ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what year|which year", re.I)
@@ -31,7 +31,7 @@ STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号]|[0
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
 ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|万元|平方米|个月|分钟|公斤|公顷|人次|个|名|位|人|户|元|钱|亩"
                         r"|吨|岁|天|次|处|家|项|米|袋|册|份|场|支|条|所|座|间|辆|台|架|艘|棵|株|栋|届|期|批|张|件"
-                        r"|套|篇|周|年|季|倍|头|只|匹|例|a(?=级))")
+                        r"|套|篇|周|年|季|倍|头|只|匹|例|公尺|公分|世纪|a(?=级))")
 # Units that begin no other word: "多少辆车" asks for 辆 though jieba makes 辆车 one word.
 ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 例 a".split())  # a: "几A级景区", folded
 TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
@@ -90,7 +90,7 @@ def analyse(question: str) -> QuestionFrame:
                          tuple(focus_nouns(folded)), role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
-                         bool(ASKS_REASON.search(folded)), asked_action(folded))
+                         asks_reason(folded), asked_action(folded))
 
 
 def asked_unit(question: str) -> re.Match | None:
@@ -141,7 +141,9 @@ def asked_role(question: str) -> str | None:
         role = "副" + role  # 常务副部长 -> 副部长: jieba splits 副 off
     elif role in _BARE_TITLES and len(words) > 1 and words[-2][0] + len(words[-2][1]) == start:
         role = words[-2][1] + role  # 党支部书记, 组织部部长, 旗委书记: whose 书记, not any 书记
-    return role if PERSON_ROLE.search(role) or "是谁" in m.group() else None
+    if "是谁" in m.group() and not re.match(r"[\u4e00-\u9fff]", question[m.end():]):
+        return role  # '支队长是谁?': whoever the noun is, it names a person's place
+    return role if PERSON_ROLE.search(role) else None  # '这想法是谁提出的': 谁 proposed it; 想法 is no role
 
 
 _PLACE_END = "苏木|嘎查|社区|街道|旗|市|县|镇|村|区|盟|乡"
@@ -163,8 +165,12 @@ def role_place(question: str, role: str) -> str | None:
 # "哪一年成立 / 什么时候举行 / 何时开通": the verb right after the when-words names the event.
 _WHEN_EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪一?天|哪个月|几月几[日号])\s*([\u4e00-\u9fff]{2,6})")
 # Reporters vary the verb: a meeting 举行 in the question is 召开 in the article.
-_SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办", "设立"),
+_SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办", "设立", "创立"),
                 ("开始", "启动", "开启", "推行", "实施", "年起", "月起", "日起"))
+
+
+# Verbs of aspect: they say that something begins or goes on, not what happens.
+_ASPECT_VERBS = frozenset("开始 正式 首次 陆续 逐渐 继续 重新 着手".split())
 
 
 def dated_event(question: str) -> str | None:
@@ -173,8 +179,10 @@ def dated_event(question: str) -> str | None:
     m = _WHEN_EVENT.search(question)
     if not m:
         return None
-    verbs = [w for start, end, w, flag in _content_words(question)
-             if m.start(1) <= start and end <= m.end(1) and flag.startswith("v")]
+    words = [(w, flag) for start, end, w, flag in _content_words(question) if m.start(1) <= start and end <= m.end(1)]
+    if len(words) > 1 and words[0][0] in _ASPECT_VERBS:
+        words = [(words[1][0], "v")]  # '哪一年开始动工': 开始 says when it began; the event is 动工 (jieba: n)
+    verbs = [w for w, flag in words if flag.startswith("v")]
     return verbs[0] if verbs and len(verbs[0]) >= 2 and verbs[0] not in _GENERIC_WORDS else None
 
 
@@ -296,7 +304,7 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
 
 # "在哪里 / 哪个社区 / 哪所学校" ask for a place; "在哪一年 / 在哪些方面 / 在哪个大队" do not.
 _PLACE_NOUNS = "地方|城市|省|市|县|旗|区|镇|乡|村|社区|嘎查|苏木|街道|学校|大学|院校|博物馆"
-ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
+ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日种类样])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
                         r"|哪些(?:省份|地方|地区|城市)|哪所|\bwhere\b", re.I)
 # "问题出在哪" asks what went wrong, not where (演出在哪里举行 does ask where).
 NOT_WHERE = re.compile(r"(?:问题|症结|毛病|差距|短板|根源|原因|关键)\w{0,4}?出在哪")
@@ -316,7 +324,20 @@ _PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(
 # "为什么 / 因为什么 / 什么原因" ask for a reason; a sentence gives one with a cause or purpose word.
 # A reason the article never gives leaves only sentences restating the premise ("张斌被授予
 # 全国见义勇为模范" for "张斌因为什么事迹被授予…").
-ASKS_REASON = re.compile(r"为什么|为何|因为什么|什么原因|原因是|\bwhy\b", re.I)
+ASKS_REASON = re.compile(r"因为什么|什么原因|原因是|\bwhy\b", re.I)
+# 为什么 / 为何 ask why, except where 为 ends a verb of naming ('又称为什么', '名为什么': what it is
+# called) or the words close the question after a noun ('决策机构为何?': what it is).
+_WHY = re.compile(r"为(?:什么|何)")
+_NAMING_VERB_ENDS = frozenset("称名成作视改定列分认译叫转变更")
+
+
+def asks_reason(question: str) -> bool:
+    for m in _WHY.finditer(question):
+        before = question[m.start() - 1:m.start()]
+        closes = not question[m.end():].strip(" ?？!！。")
+        if before not in _NAMING_VERB_ENDS and not (closes and before not in ("", "是")):
+            return True
+    return bool(ASKS_REASON.search(question))
 STATES_REASON = re.compile(r"因为|由于|原因|导致|造成|所以|因此|旨在|目的|为了|随着|随之|针对|为此|以便|从而|得益于"
                            r"|源于|谐音|因(?![\u4e00-\u9fff][制施])|让|使|在于|否则|不然")  # 因地制宜, 因村施策: no cause
 

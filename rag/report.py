@@ -65,7 +65,8 @@ def answers_section(report: dict) -> list[str]:
     a = report.get("answers")
     if not a:
         return []
-    return [f"## Answers ({a['config']}, confidence threshold {a['threshold']:.3f})",
+    source = a.get("threshold_source", "default")
+    return [f"## Answers ({a['config']}, confidence threshold {a['threshold']:.3f}: {source})",
             "| first quote holds the answer | answerable refused | unanswerable refused | answer p50 ms | p95 ms |\n"
             "|---:|---:|---:|---:|---:|\n"
             f"| {_fmt(a['first_quote_correct'])} | {_fmt(a['answerable_refused'])} | "

@@ -114,7 +114,7 @@ class Retriever:
                sources: list[str] | None = None, since: str | None = None, until: str | None = None,
                section: str | None = None) -> Answer:
         """Quoted extracts that answer the question; no quotes when nothing clears the threshold
-        (answer.MIN_CONFIDENCE unless min_confidence is given). Filters as in ``search``."""
+        (``self.threshold`` unless min_confidence is given). Filters as in ``search``."""
         question, k, mode = validate_query(question), validate_k(k), validate_mode(mode or self.mode)
         filters = Filters.of(sources, since, until, section)
         vector = self.encoder.encode_queries([question])[0]
@@ -122,7 +122,15 @@ class Retriever:
         frame = analyse(question)
         candidates = answer.candidates(hits, self.sentences, vector, frame)
         conf = answer.confidence(frame, candidates)
-        return Answer(question, answer.select_quotes(candidates, conf, min_confidence), hits[:k], conf)
+        threshold = self.threshold if min_confidence is None else min_confidence
+        return Answer(question, answer.select_quotes(candidates, conf, threshold), hits[:k], conf)
+
+    @property
+    def threshold(self) -> float:
+        """The confidence below which answers have no quotes: fitted to this index when it was
+        built (manifest "calibration"), else the shipped default."""
+        fitted = self.data.manifest.get("calibration")
+        return fitted["threshold"] if isinstance(fitted, dict) else answer.MIN_CONFIDENCE
 
     @cached_property
     def columns(self) -> PassageColumns:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, mentions_event, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
                           states_asked_value, states_quantity)
 
 
@@ -332,3 +332,34 @@ def test_same_kind_founding_verbs():
 def test_ages_in_zhousui_and_generic_event_verbs():
     assert states_asked_unit(analyse("为老服务餐厅服务对象的年龄?"), "为辖区60周岁以上老年人提供就餐服务。")
     assert analyse("小女孩被救是哪天发生的?").event is None  # 发生 dates nothing in particular
+
+
+@pytest.mark.parametrize("question, wants", [
+    ("幾何光學，又稱為什麼?", False),  # 称为 + 什么: what it is called
+    ("这家企业名为什么?", False),
+    ("彰化市內市政最高的決策機構為何?", False),  # closing 为何 after a noun: what it is
+    ("这是为什么?", True), ("他为何离开了家乡?", True), ("向阳村为什么要办编织袋加工厂?", True),
+])
+def test_why_words_that_ask_what(question, wants):
+    assert analyse(question).wants_reason is wants
+
+
+def test_geometry_asks_no_quantity_and_foreign_units_are_units():
+    assert not analyse("幾何光學與物理光學的關係是什麼?").wants_quantity
+    assert analyse("平均海拔是多少公尺?").unit_pattern.search("平均海拔1100公尺。")
+
+
+def test_which_kind_asks_no_place():
+    assert not analyse("在哪種表演的衝擊下，相聲失去了觀眾?").wants_place
+    assert analyse("演出在哪里举行?").wants_place
+
+
+def test_aspect_verbs_do_not_name_the_dated_event():
+    assert analyse("会通河在哪一年开始动工?").event == "动工"
+    assert analyse("南加大的多媒体部门是于何时创立?").event == "创立"
+    assert mentions_event("创立", "该部门于2001年成立。")
+
+
+def test_who_did_it_asks_no_role_of_the_thing_done():
+    assert analyse("建立国际联盟的想法是谁提出的?").role is None
+    assert analyse("支队长是谁?").role == "支队长"

@@ -1,0 +1,79 @@
+"""Per-index calibration (rag/calibration.py): probe questions, the fitted threshold, the manifest."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import rag
+from rag import calibration
+from rag.build import build_index
+from rag.cli import main
+from rag.testing import FakeEncoder
+
+
+@pytest.mark.parametrize("sentence, question", [
+    ("霍林郭勒市共划分了136个网格,配备网格员300余名。", "霍林郭勒市共划分了多少个网格？"),
+    ("呼伦湖是内蒙古第一大湖,面积约2339平方公里。", "呼伦湖是内蒙古第一大湖,面积约多少平方公里？"),  # a short clause takes in its neighbour
+    ("1786年2月2日，亞洲協會在加爾各答舉行。", "哪一年2月2日，亞洲協會在加爾各答舉行？"),  # traditional stays traditional
+    ("2022年,第十四届表彰大会在北京召开。", "哪一年,第十四届表彰大会在北京召开？"),  # 第十四届 is no quantity
+    ("亚洲协会在加尔各答举行会议。", "哪个单位在加尔各答举行会议？"),
+    ("他们说这样很好。", None),  # no number, year or name to ask about
+])
+def test_probe_questions_ask_for_a_fact_of_the_sentence(sentence, question):
+    assert calibration.probe_question(sentence) == question
+
+
+def test_probes_are_drawn_reproducibly_and_skip_unusable_sentences():
+    sentences = [f"第{i}个村有{i + 10}户村民参加了培训。" for i in range(50)] + ["短句。", "没有可问的事实的一句话。"]
+    a, b = calibration.draw_probes(sentences, 10, seed=1), calibration.draw_probes(sentences, 10, seed=1)
+    assert a == b and len(a) == 10 and all("多少户" in q for q in a)
+    assert calibration.draw_probes(sentences, 10, seed=2) != a
+
+
+def test_threshold_is_the_percentile_of_probe_confidences():
+    sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
+    fitted = calibration.calibrate(sentences, lambda q: int(q[q.index("年") + 1:q.index("月")]) / 100, n=40, share=10)
+    assert fitted is not None and fitted.probes == 40
+    assert fitted.threshold == pytest.approx(calibration.percentile([(i + 1) / 100 for i in range(40)], 10))
+    assert calibration.calibrate(sentences[:5], lambda q: 0.5) is None  # too few probes: the default applies
+
+
+def make_corpus(folder: Path, n: int) -> Path:
+    folder.mkdir()
+    lines = [{"title": f"第{i}个嘎查的新闻", "text": f"今年{i % 12 + 1}月,巴彦嘎查{i}组共有{i + 20}户牧民参加了培训。"
+                                                   f"培训持续了{i % 5 + 2}天。"} for i in range(n)]
+    (folder / "news.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    return folder
+
+
+def test_build_records_the_fitted_threshold_and_answers_use_it(tmp_path: Path):
+    corpus, index = make_corpus(tmp_path / "corpus", 40), tmp_path / "index"
+    data = build_index(corpus, index, FakeEncoder(64))
+    fitted = data.manifest["calibration"]
+    assert fitted["probes"] >= calibration.MIN_PROBES and fitted["percentile"] == calibration.PERCENTILE
+    r = rag.Retriever.load(index, encoder=FakeEncoder(64))
+    assert r.threshold == fitted["threshold"]
+    question = "巴彦嘎查3组共有多少户牧民参加了培训?"
+    conf = r.answer(question, min_confidence=float("-inf")).confidence
+    assert bool(r.answer(question).quotes) == (conf >= r.threshold)
+
+
+def test_small_corpus_keeps_the_default_threshold(mini_retriever):
+    assert mini_retriever.data.manifest["calibration"] is None
+    assert mini_retriever.threshold == rag.answer.MIN_CONFIDENCE
+
+
+def test_index_calibrate_rewrites_the_manifest_only(tmp_path: Path, capsys, monkeypatch):
+    corpus, index = make_corpus(tmp_path / "corpus", 40), tmp_path / "index"
+    build_index(corpus, index, FakeEncoder(64), calibrate=False)
+    assert rag.Retriever.load(index, encoder=FakeEncoder(64)).data.manifest.get("calibration") is None
+    parts = {p.name: p.read_bytes() for p in index.resolve().iterdir() if p.name != "manifest.json" and p.is_file()}
+    assert main(["index", "calibrate", "--index", str(index)]) == 0
+    assert "refusal threshold" in capsys.readouterr().out
+    r = rag.Retriever.load(index)  # still loads: part hashes hold
+    assert r.data.manifest["calibration"]["threshold"] == r.threshold
+    assert parts == {p.name: p.read_bytes() for p in index.resolve().iterdir() if p.name != "manifest.json" and p.is_file()}
+    assert main(["index", "status", "--index", str(index)]) == 0
+    assert "calibrated on its corpus" in capsys.readouterr().out
