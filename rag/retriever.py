@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -18,7 +19,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODES = ("hybrid", "dense", "keyword")
 DEFAULT_MODE = "hybrid"
 MAX_K = 100
-MAX_QUERY_CHARS = 2000  # longer input is cut: models see at most a few hundred tokens anyway
+MAX_QUERY_CHARS = 2000  # longer input is cut before anything reads it
+# Keyword search and question analysis read at most this prefix (jieba, BM25, rag.question); the
+# model reads at most embed.MAX_QUERY_TOKENS tokens. Questions run to 195 characters here.
+MAX_KEYWORD_CHARS = 500
 CANDIDATES = 50  # per side, before fusion
 KEYWORD_WEIGHT = 0.3  # weight of max-normalised BM25 next to cosine, at full token coverage
 
@@ -32,12 +36,17 @@ def default_corpus_dir() -> Path:
 
 
 def validate_query(query: object) -> str:
+    return clean_query(query)[:MAX_QUERY_CHARS]
+
+
+def clean_query(query: object) -> str:
+    """The query without control characters or surrounding space; refuses a blank one."""
     if not isinstance(query, str):
         raise QueryError(f"query must be a string, got {type(query).__name__}")
     cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in query).strip()
     if not cleaned:
         raise QueryError("query is empty; type a question, e.g. rag search \"网格员做什么工作?\"")
-    return cleaned[:MAX_QUERY_CHARS]
+    return cleaned
 
 
 def validate_k(k: object) -> int:
@@ -50,6 +59,25 @@ def validate_mode(mode: str) -> str:
     if mode not in MODES:
         raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     return mode
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """A query as search and answer read it: the model reads ``dense``, at most the encoder's
+    max_query_tokens tokens with its prompt; keyword search and question analysis read ``keywords``,
+    at most MAX_KEYWORD_CHARS characters. Both are prefixes of ``text``, the cleaned query (cut at
+    MAX_QUERY_CHARS). ``shortened`` is true when part of the query was not read: a long question is
+    answered by its beginning."""
+
+    text: str
+    dense: str
+    keywords: str
+    shortened: bool
+
+    @property
+    def chars_read(self) -> int:
+        """How many characters from its start anything read."""
+        return max(len(self.dense), len(self.keywords))
 
 
 class Retriever:
@@ -87,11 +115,18 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.data.passages)
 
+    def read_query(self, query: str) -> QueryText:
+        """What search and answer read of a query (see QueryText); refuses a blank one."""
+        cleaned = clean_query(query)
+        text = cleaned[:MAX_QUERY_CHARS]
+        dense, keywords = self.encoder.read_query(text), text[:MAX_KEYWORD_CHARS]
+        return QueryText(text, dense, keywords, max(len(dense), len(keywords)) < len(cleaned))
+
     def search(self, query: str, k: int = 5, mode: str | None = None) -> list[Hit]:
         """The k most relevant passages, best first, each cited by file and exact offsets."""
-        query, k, mode = validate_query(query), validate_k(k), validate_mode(mode or self.mode)
-        vector = None if mode == "keyword" else self.encoder.encode_queries([query])[0]
-        return self._search(query, vector, mode, k)
+        read, k, mode = self.read_query(query), validate_k(k), validate_mode(mode or self.mode)
+        vector = None if mode == "keyword" else self.encoder.encode_queries([read.dense])[0]
+        return self._search(read.keywords, vector, mode, k)
 
     def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int) -> list[Hit]:
         scores = self.score(query, vector, mode, max(k, CANDIDATES))
@@ -122,13 +157,13 @@ class Retriever:
                min_confidence: float | None = None) -> Answer:
         """Quoted extracts that answer the question; no quotes when nothing clears the threshold
         (answer.MIN_CONFIDENCE unless min_confidence is given)."""
-        question, k, mode = validate_query(question), validate_k(k), validate_mode(mode or self.mode)
-        vector = self.encoder.encode_queries([question])[0]
-        hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED))
-        frame = analyse(question)
+        read, k, mode = self.read_query(question), validate_k(k), validate_mode(mode or self.mode)
+        vector = self.encoder.encode_queries([read.dense])[0]
+        hits = self._search(read.keywords, vector, mode, max(k, answer.HITS_CONSIDERED))
+        frame = analyse(read.keywords)
         candidates = answer.candidates(hits, self.sentences, vector, frame)
         conf = answer.confidence(frame, candidates)
-        return Answer(question, answer.select_quotes(candidates, conf, min_confidence), hits[:k], conf)
+        return Answer(read.text, answer.select_quotes(candidates, conf, min_confidence), hits[:k], conf)
 
     @cached_property
     def sentences(self) -> answer.SentenceStore:
