@@ -197,7 +197,9 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from .retriever import Retriever
 
-    hits = Retriever.load(args.index).search(args.query, k=args.k, mode=args.mode)
+    retriever = Retriever.load(args.index)
+    hits = retriever.search(args.query, k=args.k, mode=args.mode)
+    note_if_shortened(retriever, args.query)
     if args.json:
         print(json.dumps([hit_fields(h) for h in hits], ensure_ascii=False, indent=1))
         return 0
@@ -205,6 +207,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"[{rank}] {h.score:.3f}  {h.title}  ({h.source} {h.start}-{h.end})")
         print("    " + h.text.replace("\n", " ")[:300])
     return 0
+
+
+def note_if_shortened(retriever, query: str) -> None:
+    """Say on stderr (stdout may be JSON) when only the beginning of a long query was read."""
+    read = retriever.read_query(query)
+    if read.shortened:
+        print(f"rag: note: the query is long; only its first {read.chars_read} characters were read",
+              file=sys.stderr)
 
 
 def hit_fields(h) -> dict:
@@ -217,7 +227,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .retriever import Retriever
     from .text import one_line
 
-    ans = Retriever.load(args.index).answer(args.question)
+    retriever = Retriever.load(args.index)
+    ans = retriever.answer(args.question)
+    note_if_shortened(retriever, args.question)
     nearest = [] if ans.quotes else ans.hits[:NEAREST_SHOWN]
     if args.json:
         print(json.dumps({"question": ans.question, "quotes": [hit_fields(q) for q in ans.quotes],

@@ -1,14 +1,18 @@
 """A long query costs what is read of it: the encoder gets at most its token limit, keyword search
-and question analysis at most their prefix, and the API says it was shortened."""
+and question analysis at most their prefix, and the API, the CLI and the chat say it was shortened."""
 from __future__ import annotations
+
+import json
 
 import jieba
 import jieba.posseg
 import pytest
 
 import rag
+from rag.cli import main
 from rag.embed import FakeEncoder
 from rag.retriever import MAX_KEYWORD_CHARS, MAX_QUERY_CHARS
+from ui import app
 
 QUESTION = "流动图书车借出了多少册图书?"
 LONG = QUESTION + "网格员走访居民" * 15_000  # 105,014 characters
@@ -91,3 +95,25 @@ def test_blank_query_is_still_refused(recording):
     with pytest.raises(rag.QueryError, match="empty"):
         recording.read_query(" \x00 ")
 
+
+def test_chat_says_once_that_a_long_question_was_shortened(mini_retriever):
+    respond = app.make_responder(mini_retriever)
+    reply = respond(LONG, [], 3, "hybrid")[0][-1]["content"]
+    note = app.TEXTS["zh"]["shortened"].format(n=MAX_KEYWORD_CHARS)
+    assert reply.count(note) == 1 and reply.startswith("*" + note)
+    english = respond("How many books did the mobile library lend? " * 100, [], 3, "hybrid")[0][-1]["content"]
+    assert english.count("only its first") == 1
+    for short in (QUESTION, "How many books did the mobile library lend?"):
+        reply = respond(short, [], 3, "hybrid")[0][-1]["content"]
+        assert "只读了开头" not in reply and "only its first" not in reply
+
+
+def test_cli_notes_a_shortened_query_on_stderr_and_keeps_json_clean(mini_index, capsys):
+    assert main(["search", LONG, "--json", "--index", str(mini_index)]) == 0
+    out, err = capsys.readouterr()
+    assert isinstance(json.loads(out), list) and f"only its first {MAX_KEYWORD_CHARS} characters" in err
+    assert main(["ask", LONG, "--json", "--index", str(mini_index)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["question"] == LONG[:MAX_QUERY_CHARS] and "only its first" in err
+    assert main(["ask", QUESTION, "--index", str(mini_index)]) == 0
+    assert "only its first" not in capsys.readouterr().err
