@@ -6,12 +6,13 @@
 """
 from .errors import (CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError, ModelError, QueryError,
                      RagError)
-from .retriever import DEFAULT_MODE, MODES, Retriever, default_corpus_dir, default_index_dir
+from .retriever import DEFAULT_MODE, MODES, QueryText, Retriever, default_corpus_dir, default_index_dir
 from .text import one_line
 from .types import NEAREST_SHOWN, Answer, Article, Hit, Passage, Quote
 
 __all__ = [
     "Answer", "Article", "CorpusError", "DEFAULT_MODE", "Hit", "IndexCorruptError", "IndexMissingError",
-    "IndexStaleError", "MODES", "ModelError", "NEAREST_SHOWN", "Passage", "QueryError", "Quote", "RagError", "Retriever",
+    "IndexStaleError", "MODES", "ModelError", "NEAREST_SHOWN", "Passage", "QueryError", "QueryText", "Quote",
+    "RagError", "Retriever",
     "default_corpus_dir", "default_index_dir", "one_line",
 ]

@@ -211,7 +211,9 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from .retriever import Retriever
 
-    hits = Retriever.load(args.index).search(args.query, k=args.k, mode=args.mode, **filters_of(args))
+    retriever = Retriever.load(args.index)
+    hits = retriever.search(args.query, k=args.k, mode=args.mode, **filters_of(args))
+    note_if_shortened(retriever, args.query)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return 0
@@ -221,12 +223,21 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def note_if_shortened(retriever, query: str) -> None:
+    """Say on stderr (stdout may be JSON) when only the beginning of a long query was read."""
+    read = retriever.read_query(query)
+    if read.shortened:
+        print(f"rag: note: the query is long; only its first {read.chars_read} characters were read",
+              file=sys.stderr)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from .retriever import Retriever
     from .text import one_line
 
     retriever = Retriever.load(args.index)
     ans = retriever.answer(args.question, **filters_of(args))
+    note_if_shortened(retriever, args.question)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
         return 0

@@ -14,6 +14,11 @@ from .errors import RagError
 from .text import clean_for_embedding
 from .types import Passage
 
+# Tokens of a query the model reads, its prompt and special tokens included; the rest is cut by the
+# model's own tokenizer. Questions run to 56 tokens here; 256 leaves room and keeps a 100,000-character
+# query under a second (figures per limit in the README, eval/sweep_query_limits.py).
+MAX_QUERY_TOKENS = 256
+
 
 FAKE_PREFIX = "fake-"
 
@@ -23,7 +28,9 @@ class Encoder(Protocol):
     dim: int
     fingerprint: str  # identifies the exact weights; stored in index manifests
 
-    def encode_queries(self, queries: Sequence[str]) -> np.ndarray: ...
+    def read_query(self, query: str) -> str: ...  # the prefix of query that encode_queries embeds
+
+    def encode_queries(self, queries: Sequence[str]) -> np.ndarray: ...  # each cut to what read_query reads
 
     def input_text(self, passage: Passage) -> str: ...  # exactly what encode_passages embeds; keys reused vectors
 
@@ -58,6 +65,7 @@ class SentenceTransformerEncoder:
     """A cached, verified model from the registry, run on the CPU with the hub switched off."""
 
     batch_size = 16
+    max_query_tokens = MAX_QUERY_TOKENS
 
     def __init__(self, name: str = models.DEFAULT_MODEL):
         spec = models.get_spec(name)
@@ -73,13 +81,28 @@ class SentenceTransformerEncoder:
                                          model_kwargs={"torch_dtype": compute_dtype()})
         self.name, self.dim, self.spec = name, spec.dim, spec
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], **kwargs) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+                                    convert_to_numpy=True, show_progress_bar=False, **kwargs)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def _query_truncation(self) -> dict:
+        return {"truncation": True, "max_length": self.max_query_tokens}
+
+    def read_query(self, query: str) -> str:
+        """The prefix of the query the model reads: the tokenizer's own cut of prompt + query at
+        max_query_tokens tokens, mapped back to characters through its offsets."""
+        prompt = self.spec.query_prompt
+        enc = self.model.tokenizer(prompt + query, return_offsets_mapping=True, **self._query_truncation())
+        if not enc.encodings[0].overflowing:
+            return query
+        end = max(stop for _, stop in enc["offset_mapping"])
+        return query[:max(0, end - len(prompt))]
+
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        return self._encode([self.spec.query_prompt + q for q in queries])
+        """The prompt kept and at most max_query_tokens tokens of each, cut by the model's tokenizer."""
+        return self._encode([self.spec.query_prompt + q for q in queries],
+                            processing_kwargs={"text": self._query_truncation()})
 
     def input_text(self, passage: Passage) -> str:
         return passage_input(passage, self.spec.document_prompt)

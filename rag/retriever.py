@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -19,7 +20,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODES = ("hybrid", "dense", "keyword")
 DEFAULT_MODE = "hybrid"
 MAX_K = 100
-MAX_QUERY_CHARS = 2000  # longer input is cut: models see at most a few hundred tokens anyway
+MAX_QUERY_CHARS = 2000  # longer input is cut before anything reads it
+# Keyword search and question analysis read at most this prefix (jieba, BM25, rag.question); the
+# model reads at most embed.MAX_QUERY_TOKENS tokens. Questions run to 195 characters here.
+MAX_KEYWORD_CHARS = 500
 CANDIDATES = 50  # per side, before fusion
 KEYWORD_WEIGHT = 0.3  # weight of max-normalised BM25 next to cosine, at full token coverage
 
@@ -32,13 +36,14 @@ def default_corpus_dir() -> Path:
     return Path(os.environ.get("RAG_CORPUS") or PROJECT_ROOT / "seeds")
 
 
-def validate_query(query: object) -> str:
+def clean_query(query: object) -> str:
+    """The query without control characters or surrounding space; refuses a blank one."""
     if not isinstance(query, str):
         raise QueryError(f"query must be a string, got {type(query).__name__}")
     cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in query).strip()
     if not cleaned:
         raise QueryError("query is empty; type a question, e.g. rag search \"网格员做什么工作?\"")
-    return cleaned[:MAX_QUERY_CHARS]
+    return cleaned
 
 
 def validate_k(k: object) -> int:
@@ -51,6 +56,25 @@ def validate_mode(mode: str) -> str:
     if mode not in MODES:
         raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     return mode
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """A query as search and answer read it: the model reads ``dense``, at most the encoder's
+    max_query_tokens tokens with its prompt; keyword search and question analysis read ``keywords``,
+    at most MAX_KEYWORD_CHARS characters. Both are prefixes of ``text``, the cleaned query (cut at
+    MAX_QUERY_CHARS). ``shortened`` is true when part of the query was not read: a long question is
+    answered by its beginning."""
+
+    text: str
+    dense: str
+    keywords: str
+    shortened: bool
+
+    @property
+    def chars_read(self) -> int:
+        """How many characters from its start anything read."""
+        return max(len(self.dense), len(self.keywords))
 
 
 class Retriever:
@@ -71,6 +95,13 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.data.passages)
 
+    def read_query(self, query: str) -> QueryText:
+        """What search and answer read of a query (see QueryText); refuses a blank one."""
+        cleaned = clean_query(query)
+        text = cleaned[:MAX_QUERY_CHARS]
+        dense, keywords = self.encoder.read_query(text), text[:MAX_KEYWORD_CHARS]
+        return QueryText(text, dense, keywords, max(len(dense), len(keywords)) < len(cleaned))
+
     def search(self, query: str, k: int = 5, mode: str | None = None, *, sources: list[str] | None = None,
                since: str | None = None, until: str | None = None, section: str | None = None) -> list[Hit]:
         """The k most relevant passages, best first, each cited by file and exact offsets.
@@ -78,10 +109,10 @@ class Retriever:
         Filters: only passages from these ``sources`` (file names as cited), dated from ``since``
         to ``until`` (inclusive, YYYY-MM-DD, YYYY-MM or YYYY; undated passages are left out), or
         in this page ``section`` (e.g. 广角)."""
-        query, k, mode = validate_query(query), validate_k(k), validate_mode(mode or self.mode)
+        read, k, mode = self.read_query(query), validate_k(k), validate_mode(mode or self.mode)
         filters = Filters.of(sources, since, until, section)
-        vector = None if mode == "keyword" else self.encoder.encode_queries([query])[0]
-        return self._search(query, vector, mode, k, filters)
+        vector = None if mode == "keyword" else self.encoder.encode_queries([read.dense])[0]
+        return self._search(read.keywords, vector, mode, k, filters)
 
     def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int, filters: Filters) -> list[Hit]:
         mask = filters.mask(self.columns) if filters else None
@@ -115,15 +146,15 @@ class Retriever:
                section: str | None = None) -> Answer:
         """Quoted extracts that answer the question; no quotes when nothing clears the threshold
         (``self.threshold`` unless min_confidence is given). Filters as in ``search``."""
-        question, k, mode = validate_query(question), validate_k(k), validate_mode(mode or self.mode)
+        read, k, mode = self.read_query(question), validate_k(k), validate_mode(mode or self.mode)
         filters = Filters.of(sources, since, until, section)
-        vector = self.encoder.encode_queries([question])[0]
-        hits = self._search(question, vector, mode, max(k, answer.HITS_CONSIDERED), filters)
-        frame = analyse(question)
+        vector = self.encoder.encode_queries([read.dense])[0]
+        hits = self._search(read.keywords, vector, mode, max(k, answer.HITS_CONSIDERED), filters)
+        frame = analyse(read.keywords)
         candidates = answer.candidates(hits, self.sentences, vector, frame)
         conf = answer.confidence(frame, candidates)
         threshold = self.threshold if min_confidence is None else min_confidence
-        return Answer(question, answer.select_quotes(candidates, conf, threshold), hits[:k], conf)
+        return Answer(read.text, answer.select_quotes(candidates, conf, threshold), hits[:k], conf)
 
     @property
     def threshold(self) -> float:

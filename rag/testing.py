@@ -9,13 +9,15 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .embed import FAKE_PREFIX
+from .embed import FAKE_PREFIX, MAX_QUERY_TOKENS
 from .text import normalize
 from .types import Passage
 
 
 class FakeEncoder:
     """Deterministic hashed character n-grams: no model, milliseconds, good enough for unit tests."""
+
+    max_query_tokens = MAX_QUERY_TOKENS  # a character is a token
 
     def __init__(self, dim: int = 64):
         self.name, self.dim, self.fingerprint = f"{FAKE_PREFIX}{dim}", dim, f"{FAKE_PREFIX}{dim}"
@@ -32,8 +34,12 @@ class FakeEncoder:
         norm = np.linalg.norm(vec)
         return vec / norm if norm else vec
 
+    def read_query(self, query: str) -> str:
+        return query[:self.max_query_tokens]
+
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        return np.stack([self._vector(q) for q in queries]) if queries else np.zeros((0, self.dim), np.float32)
+        rows = [self._vector(self.read_query(q)) for q in queries]
+        return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
 
     def input_text(self, passage: Passage) -> str:
         return passage.title + "\n" + passage.text

@@ -49,6 +49,7 @@ TEXTS = {
         "no_hits": "档案中没有找到相关段落。",
         "sources": "出处",
         "error": "出错了:",
+        "shortened": "问题很长,只读了开头的 {n} 个字。",
     },
     "en": {
         "empty": "Please type a question, e.g. “How many grid workers does Huolingol have?”",
@@ -56,6 +57,7 @@ TEXTS = {
         "no_hits": "The archive holds no related passage.",
         "sources": "Sources",
         "error": "Error: ",
+        "shortened": "The question is long: only its first {n} characters were read.",
     },
 }
 
@@ -96,6 +98,13 @@ def format_answer(answer: rag.Answer) -> str:
     lines += [f"**{t['sources']}**", ""]
     lines += [f"\\[{n}\\] {escape_markdown(citation(q))}  " for n, q in enumerate(items, 1)]
     return "\n".join(lines)
+
+
+def shortened_note(read: rag.QueryText) -> str:
+    """A line put before the reply when only the beginning of a long question was read, else ''."""
+    if not read.shortened:
+        return ""
+    return f"*{TEXTS[language(read.text)]['shortened'].format(n=read.chars_read)}*\n\n"
 
 
 def format_citations(answer: rag.Answer) -> str:
@@ -191,11 +200,12 @@ def make_responder(base: rag.Retriever):
             return history, placeholder_html(), ""
         try:
             answer = base.answer(question, k=as_int(k), mode=mode)
+            read = base.read_query(question)
         except rag.RagError as err:
             reply = TEXTS[language(question)]["error"] + escape_markdown(str(err))
             history.append({"role": "assistant", "content": reply})
             return history, placeholder_html(), ""
-        history.append({"role": "assistant", "content": format_answer(answer)})
+        history.append({"role": "assistant", "content": shortened_note(read) + format_answer(answer)})
         return history, sources_html(answer), format_citations(answer)
 
     return respond
