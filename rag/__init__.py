@@ -15,3 +15,10 @@ __all__ = [
     "IndexStaleError", "MODES", "ModelError", "NEAREST_SHOWN", "Passage", "QueryError", "Quote", "RagError", "Retriever",
     "default_corpus_dir", "default_index_dir", "one_line",
 ]
+
+# The Library (collections of documents the chat can answer from): see rag.collections.
+from .collections import (DEFAULT_COLLECTION, MAX_UPLOAD_MB, Document, Job, Library, default_collections_dir,
+                          safe_file_name, validate_name)
+
+__all__ += ["DEFAULT_COLLECTION", "Document", "Job", "Library", "MAX_UPLOAD_MB", "default_collections_dir",
+            "safe_file_name", "validate_name"]
