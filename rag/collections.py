@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Sequence
 
 from . import corpus
-from .build import build_index
 from .errors import CorpusError, RagError
 from .index import read_manifest
 from .retriever import PROJECT_ROOT, Retriever, default_index_dir
-from .update import add_files, check_additions, check_usable, corpus_lock, remove_sources
+from .update import add_files, check_usable, corpus_lock, remove_sources, start_index
 
 DEFAULT_COLLECTION = "default"
 MAX_UPLOAD_MB = 20  # per file; RAG_MAX_UPLOAD_MB or the app's --max-upload-mb change it
@@ -227,11 +226,16 @@ class Library:
         return self.encoder if read_manifest(index)["model"]["name"] == self.encoder.name else None
 
     # changes, checked at once and indexed in the background
-    def submit_add(self, name: str, uploads: Sequence[Path | str]) -> Job:
-        """Check uploaded files (see module docstring), then queue them for indexing. A file of the
-        same name as one in the collection replaces it."""
+    def submit_add(self, name: str, uploads: Sequence[Path | str], new_if_read_only: bool = False) -> Job:
+        """Check uploaded files (see module docstring), then queue them for indexing; the job names
+        the collection. A file of the same name as one in the collection replaces it. With
+        ``new_if_read_only``, files for the default collection go to a new one instead."""
+        uploads = [Path(p) for p in uploads]
+        names = self._check_uploads(uploads)
+        if new_if_read_only and not self.is_writable(name):
+            name = self.create_for_upload()
         name = self._require_writable(name)
-        incoming = self._receive(name, [Path(p) for p in uploads])
+        incoming = self._receive(name, uploads, names)
         job = Job(name, "add", tuple(p.name for p in incoming))
         return self._submit(job, lambda: self.add(name, incoming, job))
 
@@ -259,9 +263,9 @@ class Library:
         self._worker.submit(run)
         return job
 
-    def _receive(self, name: str, uploads: list[Path]) -> list[Path]:
-        """Copy uploads under their safe names into a folder of their own, each checked first.
-        Messages name a file by its safe name, never by a server path."""
+    def _check_uploads(self, uploads: list[Path]) -> list[str]:
+        """The safe name of each upload, once all pass every check; messages name a file by its
+        safe name, never by a server path."""
         if not uploads:
             raise CorpusError(f"no file given; choose {', '.join(corpus.SUFFIXES)} files to upload")
         names = [safe_file_name(p.name) for p in uploads]
@@ -270,6 +274,10 @@ class Library:
                 raise CorpusError(f"cannot add {clean}: two of the chosen files are named so; rename one")
             check_size(path, clean, self.max_upload_mb)
             check_usable(path, clean)
+        return names
+
+    def _receive(self, name: str, uploads: list[Path], names: list[str]) -> list[Path]:
+        """Copy checked uploads under their safe names into a folder of their own."""
         folder = self.root / name / ".incoming" / uuid.uuid4().hex
         folder.mkdir(parents=True)
         return [Path(shutil.copyfile(path, folder / clean)) for path, clean in zip(uploads, names)]
@@ -279,7 +287,7 @@ class Library:
         name, index, progress = self._require_writable(name), self.index_dir(name), job.progress if job else None
         try:
             if not _exists(index):
-                self._first_build(name, list(paths), progress)
+                start_index(self.corpus_dir(name), index, paths, self.encoder, progress=progress, warn=_ignore)
             else:
                 add_files(index, paths, replace=True, progress=progress, warn=_ignore,
                           encoder=self._encoder_for(index))
@@ -288,20 +296,6 @@ class Library:
             for folder in incoming:
                 shutil.rmtree(folder, ignore_errors=True)
         self._swap_in(name)
-
-    def _first_build(self, name: str, paths: list[Path], progress) -> None:
-        """A collection without an index: copy the files in and build one (removed again on failure)."""
-        root = self.corpus_dir(name)
-        with corpus_lock(root):
-            targets = check_additions(root, paths, replace=True)
-            for path, target in targets:
-                shutil.copyfile(path, target)
-            try:
-                build_index(root, self.index_dir(name), self.encoder, progress=progress, warn=_ignore)
-            except BaseException:
-                for _, target in targets:
-                    target.unlink(missing_ok=True)
-                raise
 
     def remove(self, name: str, sources: list[str], job: Job | None = None) -> None:
         """Remove files from a writable collection now; removing every file empties it (no index)."""

@@ -41,6 +41,19 @@ def add_files(index_dir: Path, paths: Sequence[Path], replace: bool = False,
     """Add files to an index's corpus folder and to the index (see the module docstring).
     ``encoder``: one already loaded for the index's model (else it is loaded from the manifest)."""
     root, encoder, params = index_settings(index_dir, encoder)
+    return _add(root, index_dir, encoder, params, paths, replace, progress, warn)
+
+
+def start_index(root: Path, index_dir: Path, paths: Sequence[Path], encoder: Encoder,
+                progress: Callable[[int, int], None] | None = None,
+                warn: Callable[[str], None] = warn_stderr) -> IndexData:
+    """Add files to a corpus folder that has no index yet and build its first one (default
+    chunking), staged and journaled like add_files; files of the same name are replaced."""
+    return _add(Path(root), index_dir, encoder, ChunkingParams(), paths, True, progress, warn)
+
+
+def _add(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams, paths: Sequence[Path],
+         replace: bool, progress: Callable[[int, int], None] | None, warn: Callable[[str], None]) -> IndexData:
     with corpus_lock(root):
         finish_pending(root)
         remove_strays(root)

@@ -259,7 +259,13 @@ def test_chat_keeps_the_previous_index_until_the_new_one_is_swapped_in(mini_inde
     encoder = GatedEncoder()
     library = rag.Library(mini_index, tmp_path / "collections", encoder=encoder)
     library.create("news")
-    add(library, "news", FIXTURES / "mini_corpus" / "page_b.txt")
+    encoder.gate.clear()
+    first = library.submit_add("news", [FIXTURES / "mini_corpus" / "page_b.txt"])
+    while first.state == "queued":
+        time.sleep(0.01)
+    assert library.documents("news") == [] and library.retriever("news") is None  # listed once indexed
+    encoder.gate.set()
+    assert finished(first).state == "done"
     previous = library.retriever("news")
     encoder.gate.clear()
     job = library.submit_add("news", [museum])
@@ -287,3 +293,13 @@ def test_collection_copy_survives_a_fresh_library(library, museum, mini_index, f
     again = rag.Library(mini_index, tmp_path / "collections", encoder=fake_encoder)
     assert [d.source for d in again.documents("news")] == ["博物馆.txt"]
     assert sources_found(again, "news", "博物馆晚上开放") == {"博物馆.txt"}
+
+
+def test_an_upload_for_the_default_collection_can_go_to_a_new_one(library, museum, tmp_path):
+    with pytest.raises(rag.CorpusError, match="binary.txt"):
+        library.submit_add(rag.DEFAULT_COLLECTION, [FIXTURES / "binary.txt"], new_if_read_only=True)
+    assert library.names() == [rag.DEFAULT_COLLECTION]  # a refused upload creates nothing
+    job = finished(library.submit_add(rag.DEFAULT_COLLECTION, [museum], new_if_read_only=True))
+    assert job.state == "done" and job.collection.startswith("uploads-")
+    assert library.names() == [rag.DEFAULT_COLLECTION, job.collection]
+    assert [d.source for d in library.documents(job.collection)] == ["博物馆.txt"]
