@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import corpus
+from .batching import BatchingEncoder
 from .errors import CorpusError, RagError
 from .index import read_manifest
 from .retriever import PROJECT_ROOT, Retriever, default_index_dir
@@ -139,13 +140,17 @@ class Library:
     """The default collection plus the writable ones under ``root``; hands the chat a retriever for each."""
 
     def __init__(self, default_index: Path | str | None = None, root: Path | str | None = None,
-                 max_upload_mb: float | None = None, encoder=None):
+                 max_upload_mb: float | None = None, encoder=None, batch_queries: bool = False):
+        """``batch_queries``: encode questions asked at the same moment in one model call
+        (rag.batching), for a server answering many users at once."""
         self.default_index = Path(default_index) if default_index else default_index_dir()
         self.root = Path(root) if root else default_collections_dir()
         self.max_upload_mb = max_upload_mb if max_upload_mb is not None else default_max_upload_mb()
         if self.max_upload_mb <= 0:
             raise CorpusError(f"the upload limit must be above 0 MB, got {self.max_upload_mb:g}")
         default = Retriever.load(self.default_index, encoder=encoder)
+        if batch_queries:
+            default.encoder = BatchingEncoder(default.encoder)
         self.encoder = default.encoder  # new collections are built with the default index's model
         self._retrievers: dict[str, Retriever | None] = {DEFAULT_COLLECTION: default}
         self._jobs: dict[str, Job] = {}
