@@ -1,6 +1,7 @@
-"""--auth covers the whole app: without a login neither the chat nor the Library answers, and no
-file can be uploaded; with one, the Library takes an upload. Runs `python -m ui.app` on a fake-encoder
-index in a temporary folder (no model), over loopback."""
+"""The app's guards over HTTP: --auth covers the whole app (without a login neither the chat nor the
+Library answers, and no file can be uploaded; with one, the Library takes an upload), and
+--max-upload-mb refuses larger files at the door. Runs `python -m ui.app` on a fake-encoder index
+in a temporary folder (no model), over loopback."""
 from __future__ import annotations
 
 import time
@@ -17,11 +18,15 @@ NOTES = ROOT / "tests" / "fixtures" / "formats" / "notes.md"
 
 
 @pytest.fixture(scope="module")
-def guarded_app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("auth")
-    index = build_fake_index(ROOT / "tests" / "fixtures" / "mini_corpus", tmp / "index")
-    with running_app("--index", str(index), "--collections", str(tmp / "collections"), "--auth", "editor:s3cret") as url:
-        yield url, tmp / "collections"
+def fake_index(tmp_path_factory) -> Path:
+    return build_fake_index(ROOT / "tests" / "fixtures" / "mini_corpus", tmp_path_factory.mktemp("guards") / "index")
+
+
+@pytest.fixture(scope="module")
+def guarded_app(fake_index):
+    collections = fake_index.parent / "collections"
+    with running_app("--index", str(fake_index), "--collections", str(collections), "--auth", "editor:s3cret") as url:
+        yield url, collections
 
 
 def status_of(request: urllib.request.Request | str) -> int:
@@ -66,3 +71,13 @@ def test_a_logged_in_client_can_upload_to_the_library(guarded_app):
     while not (collections / "auth-check" / "corpus" / "notes.md").exists():
         assert time.monotonic() < deadline, "the upload was not indexed within 30 s"
         time.sleep(0.2)
+
+
+def test_uploads_over_the_limit_are_refused_at_the_door(fake_index, tmp_path):
+    big, small = tmp_path / "big.txt", tmp_path / "small.txt"
+    big.write_bytes("◎新闻\n\n标题\n\n正文。\n".encode() * 200)  # 5 KB
+    small.write_bytes("◎新闻\n\n标题\n\n正文。\n".encode())
+    with running_app("--index", str(fake_index), "--collections", str(tmp_path / "collections"),
+                     "--max-upload-mb", "0.002") as url:  # 2 KB
+        assert status_of(multipart_upload(url, big)) == 413
+        assert status_of(multipart_upload(url, small)) == 200

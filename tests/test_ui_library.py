@@ -86,3 +86,17 @@ def test_chat_answers_from_the_chosen_collection(library):
     assert "page_a.txt" in default_cites
     unknown = respond("网格", [], 3, "hybrid", "ghost")[0][-1]["content"]
     assert unknown.startswith(app.TEXTS["zh"]["error"]) and "ghost" in unknown
+
+
+def test_app_options_for_the_library_and_the_load(monkeypatch):
+    monkeypatch.delenv("RAG_CONCURRENCY", raising=False)
+    monkeypatch.delenv("RAG_BATCHING", raising=False)
+    args = app.parse_args([])
+    assert (args.concurrency, args.no_batching, args.collections, args.max_upload_mb) == (32, False, None, None)
+    args = app.parse_args(["--collections", "/tmp/c", "--max-upload-mb", "5", "--concurrency", "8", "--no-batching"])
+    assert (args.collections, args.max_upload_mb, args.concurrency, args.no_batching) == ("/tmp/c", 5.0, 8, True)
+    monkeypatch.setenv("RAG_CONCURRENCY", "4")
+    monkeypatch.setenv("RAG_BATCHING", "0")
+    assert (app.parse_args([]).concurrency, app.parse_args([]).no_batching) == (4, True)
+    with pytest.raises(SystemExit):
+        app.parse_args(["--concurrency", "0"])

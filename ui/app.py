@@ -1,7 +1,7 @@
 """The Gradio chat over the newspaper archive: quoted answers, numbered citations, a sources panel,
 and a Library tab (ui/library.py) to manage collections of documents the chat answers from.
 
-    python -m ui.app [--index DIR] [--collections DIR] [--max-upload-mb N] [--concurrency N]
+    python -m ui.app [--index DIR] [--collections DIR] [--max-upload-mb N] [--concurrency N] [--no-batching]
                      [--host 127.0.0.1] [--port N] [--auth user:password]
 
 Thin by design: it calls only what ``rag`` exports. The formatting functions at the top are pure
@@ -33,7 +33,7 @@ from ui.library import CSS as LIBRARY_CSS
 from ui.library import build_library_tab
 
 DEFAULT_PORT = 7860
-DEFAULT_CONCURRENCY = 2  # questions answered at once; more queue (see README, "Many users at once")
+DEFAULT_CONCURRENCY = 32  # questions in progress at once (their encodings batch); more queue. README: "Many users at once"
 DEFAULT_K = 5
 CONTEXT_BEFORE, CONTEXT_AFTER = 80, 160  # characters of the passage shown around a quote
 EXAMPLES = [
@@ -300,6 +300,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help=f"largest file a user may upload (default: $RAG_MAX_UPLOAD_MB, else {rag.MAX_UPLOAD_MB})")
     p.add_argument("--concurrency", type=int, default=int(os.environ.get("RAG_CONCURRENCY") or DEFAULT_CONCURRENCY),
                    help=f"questions answered at once (default: $RAG_CONCURRENCY, else {DEFAULT_CONCURRENCY})")
+    p.add_argument("--no-batching", action="store_true", default=os.environ.get("RAG_BATCHING") == "0",
+                   help="encode each question on its own, not in micro-batches with others asked at the same "
+                        "moment (default: batched; RAG_BATCHING=0 also turns it off)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT") or DEFAULT_PORT))
     p.add_argument("--auth", help="require a login for the whole app (chat and Library), given as user:password")
@@ -324,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     auth = parse_auth(args.auth)
     try:
-        library = rag.Library(args.index, args.collections, args.max_upload_mb)
+        library = rag.Library(args.index, args.collections, args.max_upload_mb, batch_queries=not args.no_batching)
     except rag.RagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
