@@ -16,3 +16,11 @@ __all__ = [
     "RagError", "Retriever",
     "default_corpus_dir", "default_index_dir", "one_line",
 ]
+
+# The Library (collections of documents the chat can answer from): see rag.collections.
+from .collections import (DEFAULT_COLLECTION, MAX_UPLOAD_MB, Document, Job, Library, default_collections_dir,
+                          safe_file_name, validate_name)
+from .corpus import SUFFIXES
+
+__all__ += ["DEFAULT_COLLECTION", "Document", "Job", "Library", "MAX_UPLOAD_MB", "SUFFIXES", "default_collections_dir",
+            "safe_file_name", "validate_name"]

@@ -37,13 +37,27 @@ PARTIAL_SUFFIX = ".rag-partial"
 
 def add_files(index_dir: Path, paths: Sequence[Path], replace: bool = False,
               progress: Callable[[int, int], None] | None = None,
-              warn: Callable[[str], None] = warn_stderr) -> IndexData:
-    """Add files to an index's corpus folder and to the index (see the module docstring)."""
-    root, encoder, params = index_settings(index_dir)
+              warn: Callable[[str], None] = warn_stderr, encoder: Encoder | None = None) -> IndexData:
+    """Add files to an index's corpus folder and to the index (see the module docstring).
+    ``encoder``: one already loaded for the index's model (else it is loaded from the manifest)."""
+    root, encoder, params = index_settings(index_dir, encoder)
+    return _add(root, index_dir, encoder, params, paths, replace, progress, warn)
+
+
+def start_index(root: Path, index_dir: Path, paths: Sequence[Path], encoder: Encoder,
+                progress: Callable[[int, int], None] | None = None,
+                warn: Callable[[str], None] = warn_stderr) -> IndexData:
+    """Add files to a corpus folder that has no index yet and build its first one (default
+    chunking), staged and journaled like add_files; files of the same name are replaced."""
+    return _add(Path(root), index_dir, encoder, ChunkingParams(), paths, True, progress, warn)
+
+
+def _add(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams, paths: Sequence[Path],
+         replace: bool, progress: Callable[[int, int], None] | None, warn: Callable[[str], None]) -> IndexData:
     with corpus_lock(root):
         finish_pending(root)
         remove_strays(root)
-        targets = _check_additions(root, [Path(p) for p in paths], replace)
+        targets = check_additions(root, [Path(p) for p in paths], replace)
         staged = {target.name: stage_copy(path, target) for path, target in targets}
         write_pending(root, copy={name: partial.name for name, partial in staged.items()})
         data = build_index(root, index_dir, encoder, params, progress, warn, changes=dict(staged))
@@ -52,9 +66,9 @@ def add_files(index_dir: Path, paths: Sequence[Path], replace: bool = False,
 
 
 def remove_sources(index_dir: Path, sources: Sequence[str], progress: Callable[[int, int], None] | None = None,
-                   warn: Callable[[str], None] = warn_stderr) -> IndexData:
+                   warn: Callable[[str], None] = warn_stderr, encoder: Encoder | None = None) -> IndexData:
     """Remove files (by source name, as in citations) from an index and its corpus folder."""
-    root, encoder, params = index_settings(index_dir)
+    root, encoder, params = index_settings(index_dir, encoder)
     with corpus_lock(root):
         finish_pending(root)
         remove_strays(root)
@@ -73,9 +87,9 @@ def remove_sources(index_dir: Path, sources: Sequence[str], progress: Callable[[
     return data
 
 
-def index_settings(index_dir: Path) -> tuple[Path, Encoder, ChunkingParams]:
-    """(corpus root, encoder, chunking) recorded in an index's manifest; the encoder is loaded now,
-    so a missing model fails before the corpus is touched."""
+def index_settings(index_dir: Path, encoder: Encoder | None = None) -> tuple[Path, Encoder, ChunkingParams]:
+    """(corpus root, encoder, chunking) recorded in an index's manifest; the encoder is loaded now
+    (unless one of the index's model is given), so a missing model fails before the corpus is touched."""
     from .embed import load_encoder
 
     manifest = read_manifest(index_dir)
@@ -88,11 +102,14 @@ def index_settings(index_dir: Path) -> tuple[Path, Encoder, ChunkingParams]:
                           "shipped; build your own with `rag index build --corpus DIR --index DIR`, then add "
                           "or remove files with --index DIR")
     chunking = manifest["chunking"]
-    return root, load_encoder(manifest["model"]["name"]), ChunkingParams(chunking["size"], chunking["overlap"])
+    if encoder is None or encoder.name != manifest["model"]["name"]:
+        encoder = load_encoder(manifest["model"]["name"])
+    return root, encoder, ChunkingParams(chunking["size"], chunking["overlap"])
 
 
-def _check_additions(root: Path, paths: list[Path], replace: bool) -> list[tuple[Path, Path]]:
-    """(file, where it goes) for each path; every problem is raised before anything is copied."""
+def check_additions(root: Path, paths: list[Path], replace: bool) -> list[tuple[Path, Path]]:
+    """(file, where it goes) for each path; every problem is raised before anything is copied,
+    including a file the corpus reader would skip (binary, undecodable, no article text)."""
     names = [p.name for p in paths]
     for path in paths:
         if not path.is_file():
@@ -106,7 +123,20 @@ def _check_additions(root: Path, paths: list[Path], replace: bool) -> list[tuple
         if (root / path.name).exists() and not replace:
             raise CorpusError(f"cannot add {path}: the corpus {root} already has a {path.name}; "
                               "pass --replace to overwrite it")
+        check_usable(path)
     return [(path, root / path.name) for path in paths]
+
+
+def check_usable(path: Path, label: str | None = None) -> None:
+    """Refuse a file the corpus reader would skip, naming it (``label``, else its path) and the fix."""
+    try:
+        page, _ = corpus.read_file(path, path.name)
+    except corpus.UnusableFileError as err:
+        raise CorpusError(f"cannot add {label or path}: {err.reason}; save it as text (UTF-8, GB18030/GBK or "
+                          f"UTF-16 with a BOM) in one of {', '.join(corpus.SUFFIXES)}, or leave it out") from None
+    if not any(article.paragraphs for article in page.articles):
+        raise CorpusError(f"cannot add {label or path}: no article text found in it; "
+                          "add paragraphs of text, or leave it out")
 
 
 # --- the journal -------------------------------------------------------------------

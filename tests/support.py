@@ -76,6 +76,13 @@ def running_app(*args: str, start_timeout: float = 120) -> Iterator[str]:
         log.close()
 
 
+def build_fake_index(corpus: Path, index: Path) -> Path:
+    """An index of corpus built by `rag index build --model fake-64` (this checkout's code, no model)."""
+    subprocess.run([sys.executable, "-m", "rag.cli", "index", "build", "--corpus", str(corpus), "--index", str(index),
+                    "--model", "fake-64"], cwd=ROOT, check=True, capture_output=True, timeout=300)
+    return index
+
+
 def corpus_files(folder: Path) -> list[str]:
     """The files a corpus reader sees (hidden ones, like rag's lock and journal, are not corpus)."""
     return sorted(p.name for p in Path(folder).iterdir() if not p.name.startswith("."))

@@ -167,6 +167,7 @@ def test_add_refuses_an_existing_name_unless_replace(cli_index, mini_corpus, tmp
     (["index", "remove", "nope.txt"], ["nope.txt", "page_a.txt"]),
     (["index", "remove", "page_a.txt"], ["every file"]),
     (["index", "add", "missing.txt"], ["missing.txt", "no such file"]),
+    (["index", "add", str(Path(__file__).parent / "fixtures" / "binary.txt")], ["binary.txt", "NUL bytes", "UTF-8"]),
 ])
 def test_bad_add_or_remove_is_a_rag_error_with_exit_2(cli_index, mini_corpus, capsys, args, words):
     before = corpus_files(mini_corpus)

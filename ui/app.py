@@ -1,6 +1,8 @@
-"""The Gradio chat over the newspaper archive: quoted answers, numbered citations, a sources panel.
+"""The Gradio chat over the newspaper archive: quoted answers, numbered citations, a sources panel,
+and a Library tab (ui/library.py) to manage collections of documents the chat answers from.
 
-    python -m ui.app [--index DIR] [--host 127.0.0.1] [--port N] [--auth user:password]
+    python -m ui.app [--index DIR] [--collections DIR] [--max-upload-mb N] [--concurrency N] [--no-batching]
+                     [--host 127.0.0.1] [--port N] [--auth user:password]
 
 Thin by design: it calls only what ``rag`` exports. The formatting functions at the top are pure
 (answer -> chat Markdown, hit -> escaped HTML) so they can be unit-tested without a browser.
@@ -28,8 +30,11 @@ import gradio as gr
 import rag
 from rag import one_line
 from ui import api
+from ui.library import CSS as LIBRARY_CSS
+from ui.library import build_library_tab
 
 DEFAULT_PORT = 7860
+DEFAULT_CONCURRENCY = 32  # questions in progress at once (their encodings batch); more queue. README: "Many users at once"
 DEFAULT_K = 5
 CONTEXT_BEFORE, CONTEXT_AFTER = 80, 160  # characters of the passage shown around a quote
 EXAMPLES = [
@@ -50,6 +55,7 @@ TEXTS = {
         "sources": "出处",
         "error": "出错了:",
         "shortened": "问题很长,只读了开头的 {n} 个字。",
+        "empty_collection": "这个资料库还没有文件。请在“资料库 · Library”页上传,或选择另一个资料库。",
     },
     "en": {
         "empty": "Please type a question, e.g. “How many grid workers does Huolingol have?”",
@@ -58,6 +64,7 @@ TEXTS = {
         "sources": "Sources",
         "error": "Error: ",
         "shortened": "The question is long: only its first {n} characters were read.",
+        "empty_collection": "This collection holds no document yet: upload some in the Library tab, or choose another.",
     },
 }
 
@@ -188,10 +195,13 @@ def as_int(value: object) -> object:
         return value
 
 
-def make_responder(base: rag.Retriever):
-    """The bot-turn handler bound to a loaded retriever."""
+def make_responder(base: rag.Retriever, library: rag.Library | None = None):
+    """The bot-turn handler bound to a loaded retriever, or to the chosen collection of a library."""
 
-    def respond(message: str, history: list, k: float, mode: str):
+    def retriever_for(collection: str | None) -> rag.Retriever | None:
+        return library.retriever(collection) if library is not None and collection else base
+
+    def respond(message: str, history: list, k: float, mode: str, collection: str | None = None):
         """Answer the current question alone (see module docstring) and fill the panels."""
         question = (message or "").strip() if isinstance(message, str) else ""
         history = list(history or [])
@@ -199,8 +209,12 @@ def make_responder(base: rag.Retriever):
             history.append({"role": "assistant", "content": TEXTS[language(question)]["empty"]})
             return history, placeholder_html(), ""
         try:
-            answer = base.answer(question, k=as_int(k), mode=mode)
-            read = base.read_query(question)
+            retriever = retriever_for(collection)
+            if retriever is None:
+                history.append({"role": "assistant", "content": TEXTS[language(question)]["empty_collection"]})
+                return history, placeholder_html(), ""
+            answer = retriever.answer(question, k=as_int(k), mode=mode)
+            read = retriever.read_query(question)
         except rag.RagError as err:
             reply = TEXTS[language(question)]["error"] + escape_markdown(str(err))
             history.append({"role": "assistant", "content": reply})
@@ -238,39 +252,52 @@ INTRO = """# 报纸档案问答 · Newspaper archive Q&A
 *Answers are verbatim quotes with numbered citations. Each question is searched on its own, so write follow-ups in full.*"""
 
 
-def build_app(retriever: rag.Retriever) -> gr.Blocks:
-    """The page: chat on the left, sources and settings on the right."""
-    respond = make_responder(retriever)
+def build_app(library: rag.Library) -> gr.Blocks:
+    """The page: the collection choice above two tabs, the chat (chat left, sources and settings
+    right) and the Library."""
+    respond = make_responder(library.retriever(rag.DEFAULT_COLLECTION), library)
     with gr.Blocks(title="报纸档案问答") as demo:
-        gr.Markdown(INTRO, elem_id="app-title")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=6):
-                chat = gr.Chatbot(
-                    elem_id="chat", label="对话 · Chat", show_label=False, height=580, sanitize_html=True, allow_tags=False,
-                    latex_delimiters=[], buttons=["copy"], feedback_options=None,
-                    placeholder="问一个关于报纸档案的问题 · Ask about the archive")
-                with gr.Row():
-                    box = gr.Textbox(elem_id="question", show_label=False, scale=8, lines=1, max_lines=4,
-                                     placeholder="输入问题,按 Enter 发送 · Type a question, press Enter",
-                                     autofocus=True)
-                    send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="ask", min_width=120)
-                gr.Examples(EXAMPLES, inputs=box, label="示例问题 · Examples")
-                clear = gr.Button("清空对话 · Clear", size="sm", variant="secondary")
-            with gr.Column(scale=5):
-                gr.Markdown("### 出处 · Sources")
-                sources = gr.HTML(placeholder_html(), elem_id="sources-box")
-                cites = gr.Textbox(label="引用(可复制) · Citations", lines=3, max_lines=10,
-                                   interactive=False, buttons=["copy"], elem_id="citations")
-                with gr.Accordion("设置 · Settings", open=False):
-                    k = gr.Slider(1, 10, value=DEFAULT_K, step=1, label="检索段落数 · Passages (k)")
-                    mode = gr.Radio(list(rag.MODES), value=rag.DEFAULT_MODE, label="检索方式 · Search mode")
-        pending = gr.State("")
-        for trigger in (box.submit, send.click):
-            trigger(user_turn, [box, chat], [chat, box, pending], queue=False).then(
-                respond, [pending, chat, k, mode], [chat, sources, cites])
-        clear.click(lambda: ([], placeholder_html(), ""), None, [chat, sources, cites], queue=False)
-        api.register(lambda: retriever)
+        with gr.Row(equal_height=True):
+            gr.Markdown(INTRO, elem_id="app-title", scale=4)
+            collection = gr.Dropdown(library.names(), value=rag.DEFAULT_COLLECTION, label="资料库 · Collection",
+                                     info="问答使用的资料库 · What the chat answers from", elem_id="collection",
+                                     scale=1, min_width=260)
+        with gr.Tabs():
+            with gr.Tab("问答 · Chat", id="chat", elem_id="chat-tab"):
+                chat_tab(respond, collection)
+            build_library_tab(demo, library, collection)
+        api.register(lambda: library.retriever(rag.DEFAULT_COLLECTION))
     return demo
+
+
+def chat_tab(respond, collection: gr.Dropdown) -> None:
+    """The chat on the left; sources, copyable citations and settings on the right."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=6):
+            chat = gr.Chatbot(
+                elem_id="chat", label="对话 · Chat", show_label=False, height=580, sanitize_html=True, allow_tags=False,
+                latex_delimiters=[], buttons=["copy"], feedback_options=None,
+                placeholder="问一个关于报纸档案的问题 · Ask about the archive")
+            with gr.Row():
+                box = gr.Textbox(elem_id="question", show_label=False, scale=8, lines=1, max_lines=4,
+                                 placeholder="输入问题,按 Enter 发送 · Type a question, press Enter",
+                                 autofocus=True)
+                send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="ask", min_width=120)
+            gr.Examples(EXAMPLES, inputs=box, label="示例问题 · Examples")
+            clear = gr.Button("清空对话 · Clear", size="sm", variant="secondary")
+        with gr.Column(scale=5):
+            gr.Markdown("### 出处 · Sources")
+            sources = gr.HTML(placeholder_html(), elem_id="sources-box")
+            cites = gr.Textbox(label="引用(可复制) · Citations", lines=3, max_lines=10,
+                               interactive=False, buttons=["copy"], elem_id="citations")
+            with gr.Accordion("设置 · Settings", open=False):
+                k = gr.Slider(1, 10, value=DEFAULT_K, step=1, label="检索段落数 · Passages (k)")
+                mode = gr.Radio(list(rag.MODES), value=rag.DEFAULT_MODE, label="检索方式 · Search mode")
+    pending = gr.State("")
+    for trigger in (box.submit, send.click):
+        trigger(user_turn, [box, chat], [chat, box, pending], queue=False).then(
+            respond, [pending, chat, k, mode, collection], [chat, sources, cites])
+    clear.click(lambda: ([], placeholder_html(), ""), None, [chat, sources, cites], queue=False)
 
 
 # ---------------------------------------------------------------- entry point
@@ -279,10 +306,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options; the port defaults to $GRADIO_SERVER_PORT, then 7860."""
     p = argparse.ArgumentParser(prog="python -m ui.app", description=__doc__.splitlines()[0])
     p.add_argument("--index", help="index folder (default: the project's default index)")
+    p.add_argument("--collections", help="folder of the Library's collections (default: $RAG_COLLECTIONS, "
+                                         "else indexes/collections)")
+    p.add_argument("--max-upload-mb", type=float, default=None,
+                   help=f"largest file a user may upload (default: $RAG_MAX_UPLOAD_MB, else {rag.MAX_UPLOAD_MB})")
+    p.add_argument("--concurrency", type=int, default=int(os.environ.get("RAG_CONCURRENCY") or DEFAULT_CONCURRENCY),
+                   help=f"questions answered at once (default: $RAG_CONCURRENCY, else {DEFAULT_CONCURRENCY})")
+    p.add_argument("--no-batching", action="store_true", default=os.environ.get("RAG_BATCHING") == "0",
+                   help="encode each question on its own, not in micro-batches with others asked at the same "
+                        "moment (default: batched; RAG_BATCHING=0 also turns it off)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT") or DEFAULT_PORT))
-    p.add_argument("--auth", help="require a login, given as user:password")
-    return p.parse_args(argv)
+    p.add_argument("--auth", help="require a login for the whole app (chat and Library), given as user:password")
+    args = p.parse_args(argv)
+    if args.concurrency < 1:
+        p.error(f"--concurrency must be at least 1, got {args.concurrency}")
+    return args
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -300,15 +339,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     auth = parse_auth(args.auth)
     try:
-        retriever = rag.Retriever.load(args.index)
+        library = rag.Library(args.index, args.collections, args.max_upload_mb, batch_queries=not args.no_batching)
     except rag.RagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    retriever = library.retriever(rag.DEFAULT_COLLECTION)
     retriever.answer("网格员 grid")  # warm-up: the model's first call is slow, so not the first user's
-    print(f"loaded {retriever.index_dir} ({len(retriever)} passages)", flush=True)
-    build_app(retriever).queue(default_concurrency_limit=2).launch(
+    print(f"loaded {retriever.index_dir} ({len(retriever)} passages); collections in {library.root}", flush=True)
+    build_app(library).queue(default_concurrency_limit=args.concurrency).launch(
         server_name=args.host, server_port=args.port, share=False, auth=auth,
-        theme=gr.themes.Soft(primary_hue="teal"), css=CSS, footer_links=[])
+        max_file_size=int(library.max_upload_mb * 1024 * 1024),
+        theme=gr.themes.Soft(primary_hue="teal"), css=CSS + LIBRARY_CSS, footer_links=[])
     return 0
 
 

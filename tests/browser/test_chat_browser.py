@@ -5,8 +5,6 @@ go to ``artifacts/`` at the repository root.
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,38 +14,11 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
 INJECTION_CORPUS = ROOT / "tests" / "fixtures" / "injection_corpus"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
-START_TIMEOUT = 120  # seconds: the app loads the real embedding model before it listens
-ANSWER_TIMEOUT_MS = 90_000
 EXIT_INDEX_UNUSABLE = 2  # ui.app's exit code when the index is missing, stale or corrupt
 
-from support import AppExited, running_app  # noqa: E402
-
-
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing; `make browser` installs chromium and a CJK font")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    yield context.new_page()
-    context.close()
+from chat_page import ARTIFACTS, ask, open_chat  # noqa: E402
+from support import AppExited, build_fake_index, running_app  # noqa: E402
 
 
 @pytest.fixture
@@ -65,40 +36,9 @@ def default_app() -> Iterator[str]:
 @pytest.fixture
 def injection_app(tmp_path: Path) -> Iterator[str]:
     """The app on a tiny fake-encoder index of a page whose article body holds markup."""
-    index = tmp_path / "index"
-    rag_cli = Path(sys.executable).with_name("rag")
-    subprocess.run([str(rag_cli), "index", "build", "--corpus", str(INJECTION_CORPUS),
-                    "--index", str(index), "--model", "fake-64"], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
+    index = build_fake_index(INJECTION_CORPUS, tmp_path / "index")
     with running_app("--index", str(index)) as url:
         yield url
-
-
-def open_chat(page, url: str):
-    """Load the page and wait until Gradio has rendered the question box."""
-    page.goto(url, wait_until="domcontentloaded")
-    box = page.locator("#question textarea")
-    box.wait_for(state="visible", timeout=60_000)
-    return box
-
-
-def ask(page, question: str, *, click: bool = False) -> str:
-    """Send a question (Enter, or the Ask button) and return the text of the new reply."""
-    bots = page.locator('#chat [data-testid="bot"]')
-    before = bots.count()
-    box = page.locator("#question textarea")
-    box.fill(question)
-    if click:
-        page.locator("#ask").click()
-    else:
-        box.press("Enter")
-    page.wait_for_function(
-        """([n]) => {
-            const bots = document.querySelectorAll('#chat [data-testid="bot"]');
-            return bots.length > n && !document.querySelector('#chat .pending')
-                && bots[bots.length - 1].innerText.trim().length > 0;
-        }""", arg=[before], timeout=ANSWER_TIMEOUT_MS)
-    return bots.last.inner_text()
 
 
 def seed_names() -> list[str]:
