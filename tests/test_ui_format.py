@@ -104,3 +104,17 @@ def test_respond_answers_any_text_without_raising(mini_retriever, message):
 def test_respond_turns_bad_settings_into_a_message(mini_retriever, k, mode, words):
     reply = app.make_responder(mini_retriever)("网格", [], k, mode)[0][-1]["content"]
     assert reply.startswith(app.TEXTS["zh"]["error"]) and words in reply
+
+
+def test_citations_show_the_date_where_known():
+    dated = rag.Quote(text="正文。", source="news.jsonl", start=5, end=8, title="标题", score=0.9, date="2023-05-12")
+    assert app.citation(dated) == "标题, news.jsonl:5-8, 2023-05-12"
+    assert app.citation(quote("正文。", start=0)) == "网格化管理, 000_a.txt:0-3"  # undated: no date
+
+
+def test_respond_applies_the_settings_filters(mini_retriever):
+    respond = app.make_responder(mini_retriever)
+    _, _, cites = respond("流动图书车借出了多少册图书?", [], 5, "hybrid", None, ["page_b.txt"], "", "", "")
+    assert cites and all("page_b.txt" in line for line in cites.splitlines())
+    error = respond("图书", [], 5, "hybrid", None, [], "2023-13", "", "")[0][-1]["content"]
+    assert "since must be a date" in error

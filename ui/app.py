@@ -84,8 +84,9 @@ def escape_markdown(text: str) -> str:
 
 
 def citation(item) -> str:
-    """Plain-text citation of a quote or hit: ``标题, 000_x.txt:120-180``."""
-    return f"{one_line(item.title) or '—'}, {item.source}:{item.start}-{item.end}"
+    """Plain-text citation of a quote or hit: ``标题, 000_x.txt:120-180`` (``, 2023-05-12`` when dated)."""
+    date = f", {item.date}" if item.date else ""
+    return f"{one_line(item.title) or '—'}, {item.source}:{item.start}-{item.end}{date}"
 
 
 def cited_items(answer: rag.Answer) -> list:
@@ -201,8 +202,10 @@ def make_responder(base: rag.Retriever, library: rag.Library | None = None):
     def retriever_for(collection: str | None) -> rag.Retriever | None:
         return library.retriever(collection) if library is not None and collection else base
 
-    def respond(message: str, history: list, k: float, mode: str, collection: str | None = None):
-        """Answer the current question alone (see module docstring) and fill the panels."""
+    def respond(message: str, history: list, k: float, mode: str, collection: str | None = None,
+                sources: list[str] | None = None, since: str = "", until: str = "", section: str = ""):
+        """Answer the current question alone (see module docstring), within the Settings' filters,
+        and fill the panels."""
         question = (message or "").strip() if isinstance(message, str) else ""
         history = list(history or [])
         if not any(ch.isprintable() and not ch.isspace() for ch in question):  # blank or control characters
@@ -213,7 +216,9 @@ def make_responder(base: rag.Retriever, library: rag.Library | None = None):
             if retriever is None:
                 history.append({"role": "assistant", "content": TEXTS[language(question)]["empty_collection"]})
                 return history, placeholder_html(), ""
-            answer = retriever.answer(question, k=as_int(k), mode=mode)
+            answer = retriever.answer(question, k=as_int(k), mode=mode, sources=sources or None,
+                                      since=(since or "").strip() or None, until=(until or "").strip() or None,
+                                      section=(section or "").strip() or None)
             read = retriever.read_query(question)
         except rag.RagError as err:
             reply = TEXTS[language(question)]["error"] + escape_markdown(str(err))
@@ -264,13 +269,21 @@ def build_app(library: rag.Library) -> gr.Blocks:
                                      scale=1, min_width=260)
         with gr.Tabs():
             with gr.Tab("问答 · Chat", id="chat", elem_id="chat-tab"):
-                chat_tab(respond, collection)
+                chat_tab(respond, collection, library)
             build_library_tab(demo, library, collection)
         api.register(lambda: library.retriever(rag.DEFAULT_COLLECTION))
     return demo
 
 
-def chat_tab(respond, collection: gr.Dropdown) -> None:
+def source_names(library: rag.Library, collection: str | None) -> list[str]:
+    """The files a chat question can be limited to: those of the chosen collection."""
+    try:
+        return [d.source for d in library.documents(collection or rag.DEFAULT_COLLECTION)]
+    except rag.RagError:
+        return []
+
+
+def chat_tab(respond, collection: gr.Dropdown, library: rag.Library) -> None:
     """The chat on the left; sources, copyable citations and settings on the right."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=6):
@@ -293,10 +306,18 @@ def chat_tab(respond, collection: gr.Dropdown) -> None:
             with gr.Accordion("设置 · Settings", open=False):
                 k = gr.Slider(1, 10, value=DEFAULT_K, step=1, label="检索段落数 · Passages (k)")
                 mode = gr.Radio(list(rag.MODES), value=rag.DEFAULT_MODE, label="检索方式 · Search mode")
+                only = gr.Dropdown(source_names(library, rag.DEFAULT_COLLECTION), value=[], multiselect=True,
+                                   label="只看这些文件 · Only these files", elem_id="filter-sources")
+                with gr.Row():
+                    since = gr.Textbox(label="起始日期 · Since", placeholder="YYYY-MM-DD", elem_id="filter-since")
+                    until = gr.Textbox(label="截止日期 · Until", placeholder="YYYY-MM-DD", elem_id="filter-until")
+                section = gr.Textbox(label="版面栏目 · Section", placeholder="广角", elem_id="filter-section")
+    collection.change(lambda name: gr.Dropdown(choices=source_names(library, name), value=[]), collection, only,
+                      queue=False)
     pending = gr.State("")
     for trigger in (box.submit, send.click):
         trigger(user_turn, [box, chat], [chat, box, pending], queue=False).then(
-            respond, [pending, chat, k, mode, collection], [chat, sources, cites])
+            respond, [pending, chat, k, mode, collection, only, since, until, section], [chat, sources, cites])
     clear.click(lambda: ([], placeholder_html(), ""), None, [chat, sources, cites], queue=False)
 
 
