@@ -97,7 +97,7 @@ def http_client(url: str, questions: list[str]) -> list[tuple[float, str | None]
             started = time.perf_counter()
             try:
                 history = http_call(http, session, fns["user_turn"], [q, []], queued=False)[0]
-                history, _sources, cites = http_call(http, session, fns["respond"], [None, history, 5, "hybrid", "default"])
+                history, _sources, cites = http_call(http, session, fns["respond"], [None, history, 5, "hybrid", "default", [], "", "", ""])
                 error = reply_error(reply_of(history), cites)
             except Exception as exc:  # noqa: BLE001 - every failure is counted
                 error = f"{type(exc).__name__}: {exc}"

@@ -5,6 +5,7 @@ Every encoder returns float32 rows of unit length, so inner product is cosine.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
@@ -80,10 +81,14 @@ class SentenceTransformerEncoder:
         self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True,
                                          model_kwargs={"torch_dtype": compute_dtype()})
         self.name, self.dim, self.spec = name, spec.dim, spec
+        # The fast tokenizer keeps its padding and truncation settings as shared state: a call from
+        # another thread between setting and using them breaks a batch ("expected sequence of length").
+        self._tokenizer_lock = threading.Lock()
 
     def _encode(self, texts: list[str], **kwargs) -> np.ndarray:
-        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False, **kwargs)
+        with self._tokenizer_lock:
+            vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False, **kwargs)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def _query_truncation(self) -> dict:
@@ -93,7 +98,8 @@ class SentenceTransformerEncoder:
         """The prefix of the query the model reads: the tokenizer's own cut of prompt + query at
         max_query_tokens tokens, mapped back to characters through its offsets."""
         prompt = self.spec.query_prompt
-        enc = self.model.tokenizer(prompt + query, return_offsets_mapping=True, **self._query_truncation())
+        with self._tokenizer_lock:
+            enc = self.model.tokenizer(prompt + query, return_offsets_mapping=True, **self._query_truncation())
         if not enc.encodings[0].overflowing:
             return query
         end = max(stop for _, stop in enc["offset_mapping"])

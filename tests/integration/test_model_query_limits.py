@@ -60,3 +60,23 @@ def test_no_question_of_the_qa_sets_is_shortened(retriever):
     shortened = [q for q in questions if retriever.read_query(q).shortened]
     assert shortened == []
 
+
+
+def test_concurrent_reads_and_batched_encodings_share_the_tokenizer_safely(encoder):
+    """The chat reads a question's prefix while another thread encodes a padded batch: the fast
+    tokenizer's padding/truncation state must not leak between them (it did: 'expected sequence of
+    length 27 at dim 1 (got 29)')."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.batching import BatchingEncoder
+
+    batching = BatchingEncoder(encoder)
+    questions = ["网格员" * (i % 7 + 1) + "做什么工作?" for i in range(160)]
+
+    def ask(q: str) -> None:
+        batching.read_query(q)
+        assert batching.encode_queries([q]).shape == (1, encoder.dim)
+
+    with ThreadPoolExecutor(24) as pool:
+        list(pool.map(ask, questions))
+    assert batching.calls < len(questions)  # batches did form
