@@ -159,8 +159,8 @@ class Library:
 
     # where things are
     def corpus_dir(self, name: str) -> Path:
-        if name == DEFAULT_COLLECTION:
-            return Path(read_manifest(self.default_index)["corpus"]["root"])
+        if name == DEFAULT_COLLECTION:  # the folder the default index was built from (seeds/)
+            return Path(self.retriever(DEFAULT_COLLECTION).data.manifest["corpus"]["root"])
         return self.root / validate_name(name) / "corpus"
 
     def index_dir(self, name: str) -> Path:
@@ -261,7 +261,7 @@ class Library:
             try:
                 change()
                 job.state = "done"
-            except Exception as exc:  # noqa: BLE001 - shown in the page; the collection is unchanged
+            except Exception as exc:  # noqa: BLE001 - shown in the page; the worker goes on with the next change
                 job.error, job.state = str(exc) if isinstance(exc, RagError) else f"{type(exc).__name__}: {exc}", "failed"
 
         self._jobs[job.collection] = job

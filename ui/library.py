@@ -34,7 +34,7 @@ def job_html(job: rag.Job) -> str:
     """A running change as a progress bar, a finished one as its outcome."""
     files = ", ".join(job.files)
     if job.state == "failed":
-        return status_html("error", f"✗ 索引失败,资料库未改变 · Indexing failed, the collection is unchanged: {job.error}")
+        return status_html("error", f"✗ 索引失败 · Indexing failed: {job.error}")
     if job.state == "done":
         verb = "已加入 · Added" if job.action == "add" else "已删除 · Removed"
         return status_html("ok", f"✓ {verb}: {files}")
