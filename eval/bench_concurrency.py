@@ -66,7 +66,8 @@ def one_client(url: str, questions: list[str]) -> list[tuple[float, str | None]]
         started = time.perf_counter()
         try:
             history, _ = client.predict(q, [], api_name="/user_turn")
-            history, _sources, cites = client.predict(history, 5, "hybrid", api_name="/respond")
+            history, _sources, cites = client.predict(history, 5, "hybrid", "default", [], "", "", "",
+                                                      api_name="/respond")
             error = reply_error(reply_of(history), cites)
         except Exception as exc:  # noqa: BLE001 - every failure is counted
             error = f"{type(exc).__name__}: {exc}"

@@ -309,9 +309,9 @@ def chat_tab(respond, collection: gr.Dropdown, library: rag.Library) -> None:
                 only = gr.Dropdown(source_names(library, rag.DEFAULT_COLLECTION), value=[], multiselect=True,
                                    label="只看这些文件 · Only these files", elem_id="filter-sources")
                 with gr.Row():
-                    since = gr.Textbox(label="起始日期 · Since", placeholder="YYYY-MM-DD", elem_id="filter-since")
-                    until = gr.Textbox(label="截止日期 · Until", placeholder="YYYY-MM-DD", elem_id="filter-until")
-                section = gr.Textbox(label="版面栏目 · Section", placeholder="广角", elem_id="filter-section")
+                    since = gr.Textbox("", label="起始日期 · Since", placeholder="YYYY-MM-DD", elem_id="filter-since")
+                    until = gr.Textbox("", label="截止日期 · Until", placeholder="YYYY-MM-DD", elem_id="filter-until")
+                section = gr.Textbox("", label="版面栏目 · Section", placeholder="广角", elem_id="filter-section")
     collection.change(lambda name: gr.Dropdown(choices=source_names(library, name), value=[]), collection, only,
                       queue=False)
     pending = gr.State("")

@@ -50,6 +50,9 @@ def test_http_api_search_and_ask(app_url):
     assert reply["quotes"] and reply["quotes"][0]["source"].endswith(".txt")
     with pytest.raises(Exception, match="since must be a date"):
         client.predict("网格员", [], "yesterday", "", "", api_name="/ask")
+    history, _ = client.predict("网格员做什么工作?", [], api_name="/user_turn")  # a client written before the
+    cites = client.predict(history, 5, "hybrid", api_name="/respond")[2]     # filters still gets an answer
+    assert cites.startswith("[1] ")
 
 
 def test_twenty_concurrent_users_get_cited_answers(app_url):
