@@ -16,8 +16,8 @@ from .text import clean_for_embedding
 from .types import Passage
 
 # Tokens of a query the model reads, its prompt and special tokens included; the rest is cut by the
-# model's own tokenizer. Questions run to 56 tokens here; 256 leaves room and keeps a 100,000-character
-# query under a second (figures per limit in the README, eval/sweep_query_limits.py).
+# model's own tokenizer. The QA sets' questions run to 56 tokens; 256 (~325 Chinese characters) leaves
+# room for long ones and keeps a 100,000-character query near 130 ms (README, eval/sweep_query_limits.py).
 MAX_QUERY_TOKENS = 256
 
 
