@@ -7,16 +7,17 @@ answer has no quotes.
 """
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 import numpy as np
 
 from . import question as q
-from .dense import DenseIndex
+from .dense import VectorCodes
+from .store import TextStore
 from .text import tokenize
 from .types import Hit, Passage, Quote
 
@@ -73,22 +74,14 @@ class Candidate:
 
 
 class SentenceStore:
-    """Sentences by file position, so the sentences inside a passage are found by bisection."""
+    """The index's sentences and their vectors; ``within`` finds the sentences inside a passage."""
 
-    def __init__(self, sentences: list[Passage], vectors: DenseIndex):
-        self.sentences, self.vectors = sentences, vectors
-        self.by_source: dict[str, tuple[list[int], list[int]]] = {}
-        for sid in sorted(range(len(sentences)), key=lambda i: (sentences[i].source, sentences[i].start)):
-            starts, ids = self.by_source.setdefault(sentences[sid].source, ([], []))
-            starts.append(sentences[sid].start)
-            ids.append(sid)
+    def __init__(self, sentences: Sequence[Passage], vectors: VectorCodes, store: TextStore):
+        self.sentences, self.vectors, self.store = sentences, vectors, store
 
     def within(self, source: str, start: int, end: int) -> list[int]:
-        """Ids of sentences that overlap [start, end) in source."""
-        starts, ids = self.by_source.get(source, ([], []))
-        lo = max(0, bisect.bisect_right(starts, start) - 1)
-        hi = bisect.bisect_left(starts, end)
-        return [sid for sid in ids[lo:hi] if self.sentences[sid].end > start]
+        """Ids of sentences that overlap [start, end) in source, in file order."""
+        return self.store.sentences_within(source, start, end)
 
 
 def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,

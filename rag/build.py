@@ -1,27 +1,39 @@
 """Corpus folder -> index folder: parse, chunk, embed, index, save atomically.
 
+Two passes, so nothing the size of the archive is held in Python: the first reads the corpus file
+by file into the text store and the keyword index; the second embeds the passages and sentences,
+read back from the store in blocks.
+
 Builds are incremental: a text (a passage or a sentence) whose embedding input is unchanged since the
-previous index at the same place, with the same model, keeps its vector; only the rest is encoded.
+previous index at the same place, with the same model, keeps its vector (its very code: the
+quantisers are kept too); only the rest is encoded.
 """
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator
 
 import numpy as np
 
 from . import corpus
-from .chunking import ChunkingParams, article_sentences, chunk_articles
-from .dense import DenseIndex
+from .chunking import ChunkingParams, article_sentences, chunk_article
+from .dense import DenseIndex, DenseParams, VectorCodes, trained_enough
 from .embed import Encoder
 from .errors import CorpusError, RagError
-from .index import IndexData, load_index, make_manifest, save_index
-from .sparse import SparseIndex
+from .index import (STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
+                    read_keys, save_vectors, write_manifest)
+from .sparse import SparseBuilder
+from .store import StoreWriter, TextStore
 from .text import TOKENIZER_VERSION, clean_for_embedding
 from .types import Passage
 
+SENTENCE_CODEC = "SQ8"  # faiss factory string of the sentence codes (see README, eval/bench_scale.py)
+BLOCK = 65_536  # texts embedded per block; the first block of sentences trains their quantiser
+KEY_BYTES = 16  # of sha256: collisions stay out of reach at billions of texts
 
 # {source: file to read it from, or None to leave it out}: the corpus as it will be after an add/remove.
 Changes = dict[str, "Path | None"]
@@ -37,25 +49,30 @@ def warn_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def texts_of(page: corpus.Page, params: ChunkingParams) -> Iterator[tuple[list[Passage], list[Passage]]]:
+    """(passages to search, sentences to quote) of each article of a page."""
+    for article in page.articles:
+        yield chunk_article(article, page.text, params), article_sentences(article, page.text)
+
+
 def collect_texts(root: Path, params: ChunkingParams, warn: Callable[[str], None] = warn_stderr,
                   sources: list[tuple[str, Path]] | None = None) -> tuple[list[Passage], list[Passage]]:
-    """(passages to search, sentences to quote) for every usable file under root (or in ``sources``).
-
-    Unusable files (and bad JSON lines) are left out and named in one ``warn`` message.
-    """
-    report = corpus.read_corpus(root, sources)
-    if report.skipped:
-        warn(f"rag: warning: skipped {len(report.skipped)} unusable corpus item(s), fix them and rebuild "
-             f"to include them: {corpus.describe_skipped(report.skipped)}")
+    """(passages, sentences) of the whole corpus in memory: for tests and small tools, not for builds."""
     passages: list[Passage] = []
     sentences: list[Passage] = []
-    for page in report.pages:
-        passages.extend(chunk_articles(page.articles, page.text, params))
-        sentences.extend(s for a in page.articles for s in article_sentences(a, page.text))
-    if not passages:
-        raise CorpusError(f"no article text found under {root}; point --corpus at a folder of newspaper pages "
-                          "(.txt) or articles (.md, .html, .jsonl)")
+    for page in _pages(root, warn, sources):
+        for ps, ss in texts_of(page, params):
+            passages.extend(ps)
+            sentences.extend(ss)
     return passages, sentences
+
+
+def _pages(root: Path, warn: Callable[[str], None], sources: list[tuple[str, Path]] | None) -> Iterator[corpus.Page]:
+    skipped: list[corpus.Skipped] = []
+    yield from corpus.iter_pages(root, sources, skipped)
+    if skipped:
+        warn(f"rag: warning: skipped {len(skipped)} unusable corpus item(s), fix them and rebuild "
+             f"to include them: {corpus.describe_skipped(skipped)}")
 
 
 def keyword_text(p: Passage) -> str:
@@ -63,55 +80,136 @@ def keyword_text(p: Passage) -> str:
     return f"{p.title}\n{clean_for_embedding(p.text)}"
 
 
-def vector_key(encoder: Encoder, passage: Passage) -> str:
+def vector_key(encoder: Encoder, passage: Passage) -> bytes:
     """Identifies a vector: the model's weights and the exact text the encoder embeds (a passage or a sentence)."""
-    return hashlib.sha256(f"{encoder.fingerprint}\0{encoder.input_text(passage)}".encode()).hexdigest()
+    return hashlib.sha256(f"{encoder.fingerprint}\0{encoder.input_text(passage)}".encode()).digest()[:KEY_BYTES]
 
 
-def _vector_keys(encoder: Encoder, passages: Sequence[Passage]) -> list[str]:
-    return [vector_key(encoder, p) for p in passages]
+@dataclass
+class Previous:
+    """What a build may reuse from the index it replaces: vectors by content key, and the quantisers."""
+
+    keys: dict[str, np.ndarray] = field(default_factory=dict)  # sorted keys and their row ids, per table
+    data: IndexData | None = None
+
+    def rows(self, table: str, keys: np.ndarray) -> np.ndarray:
+        """For each key, the previous row with that key, or -1."""
+        ordered, rows = self.keys.get(table, (np.zeros(0, f"S{KEY_BYTES}"), np.zeros(0, np.int64)))
+        if not len(ordered):
+            return np.full(len(keys), -1)
+        pos = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
+        return np.where(ordered[pos] == keys, rows[pos], -1)
 
 
-def previous_vectors(index_dir: Path, encoder: Encoder) -> dict[str, np.ndarray]:
-    """{vector key: vector} of the index at index_dir if it loads and was built by this encoder, else {}.
-
-    Keys are the ones recorded at build time (manifest "embedding_keys"), so a changed prompt
-    template cannot pass an old vector off as a new one.
-    """
+def previous_index(index_dir: Path, encoder: Encoder) -> Previous:
+    """The index at index_dir if it loads and was built by this encoder, else nothing to reuse."""
     try:
         old = load_index(index_dir)
+        keys = read_keys(Path(index_dir).resolve())
     except (RagError, OSError):  # absent, corrupt, other format: embed everything
-        return {}
-    model, keys = old.manifest["model"], old.manifest.get("embedding_keys")
-    if ((model.get("name"), model.get("fingerprint"), old.dense.dim) != (encoder.name, encoder.fingerprint, encoder.dim)
-            or not isinstance(keys, dict)):
-        return {}
-    reuse: dict[str, np.ndarray] = {}
-    for old_keys, dense in ((keys.get("passages"), old.dense), (keys.get("sentences"), old.sentence_dense)):
-        if not isinstance(old_keys, list) or len(old_keys) != len(dense):
-            return {}
-        reuse.update(zip(old_keys, dense.vectors(list(range(len(dense))))))
-    return reuse
+        return Previous()
+    model = old.manifest["model"]
+    if (model.get("name"), model.get("fingerprint"), old.dense.dim) != (encoder.name, encoder.fingerprint, encoder.dim):
+        return Previous()
+    sorted_keys = {}
+    for table, array in keys.items():
+        order = np.argsort(array, kind="stable")
+        sorted_keys[table] = (array[order], order)
+    return Previous(sorted_keys, old)
 
 
-def embed_reusing(encoder: Encoder, texts: list[Passage], keys: list[str], reuse: dict[str, np.ndarray],
-                  step: Callable[[int], None]) -> tuple[np.ndarray, int]:
-    """(vectors of texts, how many were encoded): reused vectors where the key matches, the rest encoded."""
-    todo = [i for i, key in enumerate(keys) if key not in reuse]
+class Progress:
+    def __init__(self, total: int, report: Callable[[int, int], None] | None):
+        self.done, self.total, self.report = 0, total, report
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.report:
+            self.report(self.done, self.total)
+
+
+def embed_block(encoder: Encoder, texts: list[Passage], rows: np.ndarray, reuse: Callable[[np.ndarray], np.ndarray],
+                step: Callable[[int], None]) -> tuple[np.ndarray, int]:
+    """(vectors of texts, how many were encoded): reused where ``rows`` names a previous row, the rest encoded."""
     out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-    for i, key in enumerate(keys):
-        if key in reuse:
-            out[i] = reuse[key]
-    step(len(texts) - len(todo))
-    if todo:
+    kept = np.flatnonzero(rows >= 0)
+    if len(kept):
+        out[kept] = reuse(rows[kept])
+    step(len(kept))
+    todo = np.flatnonzero(rows < 0)
+    if len(todo):
         out[todo] = encoder.encode_passages([texts[i] for i in todo], progress=step)
     return out, len(todo)
+
+
+def read_pass(root: Path, folder: Path, encoder: Encoder, params: ChunkingParams, warn: Callable[[str], None],
+              sources: list[tuple[str, Path]] | None) -> tuple[SparseBuilder, dict[str, np.ndarray]]:
+    """First pass: every article into the store and the keyword index; the content keys of its texts."""
+    store, sparse = StoreWriter(folder / STORE), SparseBuilder()
+    keys: dict[str, list[bytes]] = {"passages": [], "sentences": []}
+    for page in _pages(root, warn, sources):
+        for passages, sentences in texts_of(page, params):
+            store.add_article(page.source, passages, sentences)
+            for p in passages:
+                sparse.add(keyword_text(p))
+            keys["passages"].extend(vector_key(encoder, p) for p in passages)
+            keys["sentences"].extend(vector_key(encoder, s) for s in sentences)
+    store.add_vocab(sparse.vocab)
+    store.close()
+    if not keys["passages"]:
+        raise CorpusError(f"no article text found under {root}; point --corpus at a folder of newspaper pages "
+                          "(.txt) or articles (.md, .html, .jsonl)")
+    return sparse, {t: np.array(k, dtype=f"S{KEY_BYTES}") for t, k in keys.items()}
+
+
+def embed_pass(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], previous: Previous,
+               dense_params: DenseParams, sentence_codec: str, step: Callable[[int], None]) -> tuple[DenseIndex, VectorCodes, int]:
+    """Second pass: passage vectors into the searched index, sentence vectors into codes."""
+    old = previous.data
+    embedded = 0
+    passage_vectors = np.zeros((len(store.passages), encoder.dim), dtype=np.float16)
+    rows = previous.rows("passages", keys["passages"])
+    for lo in range(0, len(store.passages), BLOCK):
+        ids = list(range(lo, min(lo + BLOCK, len(store.passages))))
+        block, n = embed_block(encoder, store.passages.many(ids), rows[lo:lo + len(ids)],
+                               lambda r: old.dense.vectors(r), step)
+        passage_vectors[lo:lo + len(ids)], embedded = block, embedded + n
+    dense = DenseIndex.build(passage_vectors, dense_params, like=old.dense if old else None)
+    codes, n = _sentence_codes(store, encoder, keys, previous, sentence_codec, step)
+    return dense, codes, embedded + n
+
+
+def _sentence_codes(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], previous: Previous,
+                    spec: str, step: Callable[[int], None]) -> tuple[VectorCodes, int]:
+    """Sentence codes block by block. A reused sentence keeps its very code when the old quantiser is
+    kept (trained on enough vectors to hold new ones); otherwise its decoded vector is coded anew."""
+    old = previous.data.sentence_dense if previous.data else None
+    old = old if old is not None and old.spec == spec else None
+    codec = old if old is not None and trained_enough(len(old)) else None
+    rows = previous.rows("sentences", keys["sentences"]) if old is not None else np.full(len(store.sentences), -1)
+    blocks, embedded = [], 0
+    for lo in range(0, len(store.sentences), BLOCK):
+        ids = list(range(lo, min(lo + BLOCK, len(store.sentences))))
+        block_rows = rows[lo:lo + len(ids)]
+        vectors, n = embed_block(encoder, store.sentences.many(ids), block_rows, lambda r: old.vectors(r), step)
+        coded = VectorCodes.build(vectors, spec, like=codec)
+        kept = np.flatnonzero(block_rows >= 0)
+        if codec is old and len(kept):
+            coded.codes[kept] = old.codes[block_rows[kept]]
+        if codec is None:  # the first block trains the quantiser the rest share
+            codec = coded
+        blocks.append(coded.codes)
+        embedded += n
+    if codec is None:  # no sentence at all
+        return VectorCodes.build(np.zeros((0, encoder.dim), np.float32), spec), embedded
+    return VectorCodes(codec.codec, np.concatenate(blocks), spec), embedded
 
 
 def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams = ChunkingParams(),
                 progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
-                changes: Changes | None = None, calibrate: bool = True) -> IndexData:
+                changes: Changes | None = None, calibrate: bool = True,
+                dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
@@ -125,36 +223,34 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
     sources = sources_after(root, changes) if changes else None
     files = corpus.corpus_file_hashes(root, sources)
-    passages, sentences = collect_texts(root, params, warn, sources)
-    reuse = previous_vectors(index_dir, encoder) if incremental else {}
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, len(passages) + len(sentences))
-
-    passage_keys, sentence_keys = _vector_keys(encoder, passages), _vector_keys(encoder, sentences)
-    vectors, embedded = embed_reusing(encoder, passages, passage_keys, reuse, step)
-    sentence_vectors, sentences_embedded = embed_reusing(encoder, sentences, sentence_keys, reuse, step)
-    embedded += sentences_embedded
-    extra = {"sentences": len(sentences), "tokenizer": TOKENIZER_VERSION,
-             "build": {"embedded": embedded, "reused": len(passages) + len(sentences) - embedded},
-             "embedding_keys": {"passages": passage_keys, "sentences": sentence_keys}}
-    manifest = make_manifest(
-        model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
-        chunking=params, corpus_root=root, corpus_files=files, passages=len(passages), extra=extra)
-    data = IndexData(passages, DenseIndex.build(vectors), SparseIndex.build([keyword_text(p) for p in passages]),
-                     manifest, sentences, DenseIndex.build(sentence_vectors))
-    if calibrate:
-        data.manifest["calibration"] = calibration_of(data, encoder, index_dir)
-    save_index(index_dir, data)
+    folder = new_build_folder(index_dir)
+    try:
+        sparse_builder, keys = read_pass(root, folder, encoder, params, warn, sources)
+        store = TextStore(folder / STORE)
+        previous = previous_index(index_dir, encoder) if incremental else Previous()
+        step = Progress(len(store.passages) + len(store.sentences), progress)
+        dense, codes, embedded = embed_pass(store, encoder, keys, previous, dense_params, sentence_codec, step)
+        save_vectors(folder, dense, codes, sparse_builder.finish(), keys)
+        total = len(store.passages) + len(store.sentences)
+        extra = {"sentences": len(store.sentences), "tokenizer": TOKENIZER_VERSION,
+                 "build": {"embedded": embedded, "reused": total - embedded},
+                 "dense": dense_params.as_dict(), "sentence_codec": sentence_codec}
+        manifest = make_manifest(
+            model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
+            chunking=params, corpus_root=root, corpus_files=files, passages=len(store.passages), extra=extra)
+        manifest = write_manifest(folder, manifest)
+        data = open_parts(index_dir, folder, manifest)
+        if calibrate:
+            data.manifest = write_manifest(folder, {**manifest, "calibration": calibration_of(data, encoder, index_dir)})
+        publish(index_dir, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return data
 
 
 def calibration_of(data: IndexData, encoder: Encoder, index_dir: Path) -> dict | None:
-    """The refusal threshold fitted to this corpus (rag/calibration.py), before the index is saved."""
+    """The refusal threshold fitted to this corpus (rag/calibration.py), before the index is published."""
     from .calibration import calibrate_retriever
     from .retriever import Retriever
 

@@ -143,5 +143,18 @@ def calibrate(sentences: Sequence[str], confidence_of: Callable[[str], float], n
 
 def calibrate_retriever(retriever: "Retriever") -> Calibration | None:
     """Calibrate the index a retriever serves (its sentences are the probes' source)."""
-    return calibrate([s.text for s in retriever.data.sentences],
+    return calibrate(SentenceTexts(retriever.data.sentences),
                      lambda q: retriever.answer(q, min_confidence=float("-inf")).confidence)
+
+
+class SentenceTexts(Sequence[str]):
+    """The texts of an index's sentences, read on demand: probes draw a few hundred of millions."""
+
+    def __init__(self, sentences: Sequence):
+        self.sentences = sentences
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        return self.sentences[i].text

@@ -1,13 +1,60 @@
-"""FAISS vector store; nothing else imports faiss.
+"""FAISS vector stores; nothing else imports faiss.
 
-Exact inner product (IndexFlatIP) on unit vectors: cosine, higher is better.
+Vectors are unit length, so inner product is cosine, higher is better. Two kinds of store:
+
+- ``DenseIndex``, the passages: searched. Exact over 8-bit scalar-quantised codes (SQ8, a quarter of
+  float32, cosine within ~0.001) up to ``EXACT_LIMIT`` vectors; above it, HNSW over the same codes.
+- ``VectorCodes``, the sentences: never searched, only read by id to score the sentences of the hits,
+  so they are codes in a memory-mapped file and cost no RAM until read.
+
+Both keep their trained quantiser across incremental builds (``empty_like``), so a reused vector
+keeps its exact code.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+TRAIN_SAMPLE = 65_536  # vectors a quantiser is trained on
+FILTER_EXACT = 20_000  # a filter allowing at most this many passages is searched exactly
+
+
+@dataclass(frozen=True)
+class DenseParams:
+    """How the passage index is made; stored in the manifest."""
+
+    codec: str = "SQ8"  # faiss factory string of the codes: Flat (float32), SQfp16, SQ8, SQ6, SQ4
+    exact_limit: int = 200_000  # up to this many vectors search is exact; above, HNSW
+    hnsw_m: int = 32
+    ef_construction: int = 80
+    ef_search: int = 128
+
+    def factory(self, n: int) -> str:
+        return self.codec if n <= self.exact_limit else f"HNSW{self.hnsw_m},{self.codec}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def trained_enough(n: int) -> bool:
+    """A quantiser trained on n vectors is kept by later builds (so reused vectors keep their codes)
+    only when n is a full training sample: one fitted to a few pages would clip the vectors of an
+    archive added later."""
+    return n >= TRAIN_SAMPLE
+
+
+def _train(index: faiss.Index, vectors: np.ndarray) -> None:
+    if not index.is_trained:
+        step = max(1, len(vectors) // TRAIN_SAMPLE)
+        index.train(np.ascontiguousarray(vectors[::step], dtype=np.float32))
+
+
+def _rows(vectors: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, vectors.shape[-1])
 
 
 class DenseIndex:
@@ -15,10 +62,38 @@ class DenseIndex:
         self.index = index
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> "DenseIndex":
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index)
+    def build(cls, vectors: np.ndarray, params: DenseParams = DenseParams(),
+              like: "DenseIndex | None" = None) -> "DenseIndex":
+        """An index of these vectors; ``like`` lends its trained quantiser when it has the same kind."""
+        factory = params.factory(len(vectors))
+        index = like.empty_like(factory) if like is not None and trained_enough(len(like)) else None
+        if index is None:
+            index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+            if isinstance(index, faiss.IndexHNSW):
+                index.hnsw.efConstruction = params.ef_construction
+            _train(index, vectors)
+        for lo in range(0, len(vectors), 100_000):
+            index.add(_rows(vectors[lo:lo + 100_000]))
+        built = cls(index)
+        built.set_search(params)
+        return built
+
+    def empty_like(self, factory: str) -> faiss.Index | None:
+        """A copy of this index without vectors, keeping its trained quantiser, if it is of that kind."""
+        if self.factory != factory:
+            return None
+        index = faiss.clone_index(self.index)
+        index.reset()
+        return index
+
+    @property
+    def factory(self) -> str:
+        return getattr(self, "_factory", "")
+
+    def set_search(self, params: DenseParams) -> None:
+        self._factory = params.factory(len(self))
+        if isinstance(self.index, faiss.IndexHNSW):
+            self.index.hnsw.efSearch = params.ef_search
 
     @property
     def dim(self) -> int:
@@ -32,16 +107,84 @@ class DenseIndex:
         k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return {}
-        params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
-        scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params)
+        query = _rows(query)
+        if allowed is not None and len(allowed) <= FILTER_EXACT:
+            return self._search_among(query[0], allowed, k)
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(self.index.hnsw.efSearch, k))
+                      if isinstance(self.index, faiss.IndexHNSW) else faiss.SearchParameters(sel=selector))
+        scores, ids = self.index.search(query, k, params=params)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
 
-    def vectors(self, ids: list[int]) -> np.ndarray:
-        return np.stack([self.index.reconstruct(i) for i in ids]) if ids else np.zeros((0, self.dim), np.float32)
+    def _search_among(self, query: np.ndarray, allowed: np.ndarray, k: int) -> dict[int, float]:
+        """Exact search among a few allowed ids (a graph walk would miss passages a filter keeps)."""
+        ids = np.sort(allowed.astype(np.int64))
+        scores = self.vectors(ids) @ query
+        top = np.lexsort((ids, -scores))[:k]
+        return {int(ids[i]): float(scores[i]) for i in top}
+
+    def vectors(self, ids) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        return self.index.reconstruct_batch(ids)
 
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "DenseIndex":
-        return cls(faiss.read_index(str(path)))
+    def load(cls, path: Path, params: DenseParams = DenseParams()) -> "DenseIndex":
+        loaded = cls(faiss.read_index(str(path)))
+        loaded.set_search(params)
+        return loaded
+
+
+class VectorCodes:
+    """Vectors kept as quantised codes in a flat file, decoded on read; never searched."""
+
+    def __init__(self, codec: faiss.Index, codes: np.ndarray, spec: str):
+        self.codec, self.codes, self.spec = codec, codes, spec
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, spec: str = "SQ8", like: "VectorCodes | None" = None) -> "VectorCodes":
+        if like is not None and like.spec == spec and like.dim == vectors.shape[1]:
+            codec = like.codec
+        else:
+            codec = faiss.index_factory(vectors.shape[1], spec, faiss.METRIC_INNER_PRODUCT)
+            _train(codec, vectors)
+        codes = np.concatenate([codec.sa_encode(_rows(vectors[lo:lo + 100_000]))
+                                for lo in range(0, len(vectors), 100_000)] or
+                               [np.zeros((0, codec.sa_code_size()), np.uint8)])
+        return cls(codec, codes, spec)
+
+    @property
+    def dim(self) -> int:
+        return self.codec.d
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def vectors(self, ids) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        return self.codec.sa_decode(np.ascontiguousarray(self.codes[ids]))
+
+    def save(self, folder: Path) -> None:
+        """``codec.faiss`` (the trained quantiser), ``codes.bin`` (one row per vector), ``codes.json``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self.codec, str(folder / "codec.faiss"))
+        self.codes.tofile(folder / "codes.bin")
+        (folder / "codes.json").write_text(json.dumps({"spec": self.spec, "rows": len(self.codes),
+                                                       "code_size": int(self.codes.shape[1])}))
+
+    @classmethod
+    def load(cls, folder: Path) -> "VectorCodes":
+        shape = json.loads((folder / "codes.json").read_text())
+        codec = faiss.read_index(str(folder / "codec.faiss"))
+        rows, size = shape["rows"], shape["code_size"]
+        codes = (np.memmap(folder / "codes.bin", dtype=np.uint8, mode="r", shape=(rows, size)) if rows
+                 else np.zeros((0, size), np.uint8))
+        return cls(codec, codes, shape["spec"])

@@ -1,10 +1,12 @@
-"""The on-disk index: passages, FAISS vectors and BM25 under one folder with a manifest.
+"""The on-disk index: texts, FAISS vectors and BM25 under one folder with a manifest.
 
-Layout: ``<index>`` is a symlink to a sibling build folder ``.<name>.<stamp>``
-holding ``passages.jsonl``, ``vectors.faiss``, ``bm25/`` and ``manifest.json``.
-The manifest is written last and names every part with its sha256, so its
-presence means the build is complete; the symlink is swapped atomically, so a
-crash at any moment leaves the previous index in place and loadable.
+Layout: ``<index>`` is a symlink to a sibling build folder ``.<name>.<stamp>`` holding
+``store.sqlite`` (article texts once, passages and sentences as offsets, the keyword vocabulary),
+``passages.faiss`` (searched), ``sentences/`` (quantised codes, read by id), ``bm25/`` (scores,
+memory-mapped), ``keys/`` (content keys of every vector, for incremental builds) and
+``manifest.json``. The manifest is written last and names every part with its size and sha256, so
+its presence means the build is complete; the symlink is swapped atomically, so a crash at any
+moment leaves the previous index in place and loadable.
 """
 from __future__ import annotations
 
@@ -13,25 +15,35 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
+
+import numpy as np
 
 from . import corpus
 from .chunking import ChunkingParams
-from .dense import DenseIndex
+from .dense import DenseIndex, DenseParams, VectorCodes
 from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from .sparse import SparseIndex
+from .store import TextStore
 from .text import TOKENIZER_VERSION
 from .types import Passage
 from .util import sha256_file
 
-FORMAT_VERSION = 3  # 2: sentence store for quoted answers; 3: passages and sentences carry their date
+# 2: sentence store for quoted answers; 3: passages and sentences carry their date; 4: SQLite text
+# store with offsets, quantised vectors, HNSW above a size, memory-mapped BM25, keys out of the manifest
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
-PASSAGES = "passages.jsonl"
-VECTORS = "vectors.faiss"
-SENTENCES = "sentences.jsonl"
-SENTENCE_VECTORS = "sentences.faiss"
+STORE = "store.sqlite"
+VECTORS = "passages.faiss"
+SENTENCE_VECTORS = "sentences"
 BM25_DIR = "bm25"
+KEYS_DIR = "keys"
+# Parts up to this size are hashed whole on every load; larger ones by size and their first and last
+# MiB, so a million-article index loads in seconds. `rag index verify` hashes everything.
+FULL_HASH_BYTES = 64 << 20
+SAMPLE_BYTES = 1 << 20
 
 
 def build_command(index_dir: Path | None = None, corpus: str | None = None) -> str:
@@ -46,12 +58,13 @@ def build_command(index_dir: Path | None = None, corpus: str | None = None) -> s
 
 @dataclass
 class IndexData:
-    passages: list[Passage]
+    passages: Sequence[Passage]  # a TextTable read from the store (or a list, in tests)
     dense: DenseIndex
     sparse: SparseIndex
     manifest: dict
-    sentences: list[Passage]  # quotable sentences, verbatim with offsets
-    sentence_dense: DenseIndex
+    sentences: Sequence[Passage]  # quotable sentences, verbatim with offsets
+    sentence_dense: VectorCodes
+    store: TextStore | None = None
 
 
 def corpus_fingerprint(files: dict[str, str]) -> str:
@@ -76,29 +89,56 @@ def make_manifest(*, model: dict, chunking: ChunkingParams, corpus_root: Path, c
 
 # --- saving --------------------------------------------------------------------
 
-def save_index(index_dir: Path, data: IndexData) -> Path:
-    """Write every part into a fresh folder, manifest last, then point the index symlink at it."""
+def new_build_folder(index_dir: Path) -> Path:
+    """A fresh folder beside the index for a build to write into; the index itself is untouched."""
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.{time.strftime('%Y%m%d%H%M%S')}.{os.getpid()}.",
                                   dir=index_dir.parent))
     build.chmod(0o755)
-    _write_passages(build / PASSAGES, data.passages)
-    data.dense.save(build / VECTORS)
-    _write_passages(build / SENTENCES, data.sentences)
-    data.sentence_dense.save(build / SENTENCE_VECTORS)
-    data.sparse.save(build / BM25_DIR)
-    parts = {p.relative_to(build).as_posix(): sha256_file(p) for p in sorted(build.rglob("*")) if p.is_file()}
-    manifest = {**data.manifest, "parts": parts}
-    _write_durably(build / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-    _swap_symlink(index_dir, build)
     return build
 
 
-def _write_passages(path: Path, passages: list[Passage]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        for p in passages:
-            f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+def save_vectors(build: Path, dense: DenseIndex, sentence_codes: VectorCodes, sparse: SparseIndex,
+                 keys: dict[str, np.ndarray]) -> None:
+    """Every part but the store (written as the build goes) and the manifest (written last)."""
+    dense.save(build / VECTORS)
+    sentence_codes.save(build / SENTENCE_VECTORS)
+    sparse.save(build / BM25_DIR)
+    (build / KEYS_DIR).mkdir()
+    for name, array in keys.items():
+        np.save(build / KEYS_DIR / f"{name}.npy", array)
+
+
+def describe_parts(build: Path) -> dict[str, dict]:
+    """{relative path: {"bytes", "sha256"}} of every file of a build."""
+    return {p.relative_to(build).as_posix(): {"bytes": p.stat().st_size, "sha256": sha256_file(p),
+                                              **({"sample": sample_hash(p)} if p.stat().st_size > FULL_HASH_BYTES else {})}
+            for p in sorted(build.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+def sample_hash(path: Path) -> str:
+    """sha256 of a file's size and its first and last MiB: the load-time check of a large part."""
+    import hashlib
+
+    size = path.stat().st_size
+    digest = hashlib.sha256(str(size).encode())
+    with open(path, "rb") as f:
+        digest.update(f.read(SAMPLE_BYTES))
+        f.seek(max(0, size - SAMPLE_BYTES))
+        digest.update(f.read(SAMPLE_BYTES))
+    return digest.hexdigest()
+
+
+def write_manifest(build: Path, manifest: dict) -> dict:
+    manifest = {**manifest, "parts": describe_parts(build)}
+    _write_durably(build / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+def publish(index_dir: Path, build: Path) -> None:
+    """Point the index at a finished build (manifest written); the previous build is removed."""
+    _swap_symlink(Path(index_dir), build)
 
 
 def _write_durably(path: Path, text: str) -> None:
@@ -167,7 +207,7 @@ def update_manifest(index_dir: Path, **fields) -> dict:
 
 REQUIRED_KEYS = {"format_version": int, "model": dict, "corpus": dict, "passages": int, "sentences": int,
                  "parts": dict, "chunking": dict}
-REQUIRED_PARTS = (PASSAGES, VECTORS, SENTENCES, SENTENCE_VECTORS)
+REQUIRED_PARTS = (STORE, VECTORS, f"{SENTENCE_VECTORS}/codes.bin", f"{BM25_DIR}/scores.npy")
 LOAD_ATTEMPTS = 3  # a rebuild may swap the link (and delete the old folder) while we read
 
 
@@ -211,20 +251,26 @@ def _check_manifest_shape(manifest: dict, path: Path, fix: str) -> None:
         raise IndexCorruptError(f"index manifest {path} lacks or garbles {', '.join(bad)}; rebuild with `{fix}`")
 
 
-def verify_parts(index_dir: Path, manifest: dict, folder: Path | None = None) -> None:
-    """Every part must exist with the hash the manifest recorded: no silent truncation."""
+def verify_parts(index_dir: Path, manifest: dict, folder: Path | None = None, full: bool = False) -> None:
+    """Every part must exist with the size and hash the manifest recorded: no silent truncation.
+    Large parts are checked by their first and last MiB unless ``full``."""
     fix = build_command(index_dir)
-    for rel, digest in manifest.get("parts", {}).items():
+    for rel, recorded in manifest.get("parts", {}).items():
         path = Path(folder or index_dir) / rel
         try:
-            actual = sha256_file(path) if path.is_file() else None
+            size = path.stat().st_size if path.is_file() else None
+            if size is not None and size == recorded.get("bytes"):
+                quick = "sample" in recorded and not full
+                ok = (sample_hash(path) == recorded["sample"]) if quick else sha256_file(path) == recorded.get("sha256")
+            else:
+                ok = False
         except OSError:  # vanished while we read: a rebuild deleted this folder
-            actual = None
-        if actual is None:
+            size, ok = None, False
+        if size is None:
             raise IndexCorruptError(f"index file {Path(index_dir) / rel} is missing; rebuild with `{fix}`")
-        if actual != digest:
-            raise IndexCorruptError(f"index file {Path(index_dir) / rel} is corrupted (sha256 differs from the "
-                                    f"manifest); rebuild with `{fix}`")
+        if not ok:
+            raise IndexCorruptError(f"index file {Path(index_dir) / rel} is corrupted (its size or sha256 differs "
+                                    f"from the manifest); rebuild with `{fix}`")
 
 
 def load_index(index_dir: Path) -> IndexData:
@@ -247,26 +293,31 @@ def load_index(index_dir: Path) -> IndexData:
 def _load_folder(index_dir: Path, folder: Path) -> IndexData:
     manifest = read_manifest(index_dir, folder)
     verify_parts(index_dir, manifest, folder)
+    return open_parts(index_dir, folder, manifest)
+
+
+def open_parts(index_dir: Path, folder: Path, manifest: dict) -> IndexData:
+    """The index in ``folder`` with this manifest, opened (texts, codes and BM25 stay on disk)."""
     fix = build_command(index_dir)
     try:
-        passages = _read_passages(folder / PASSAGES)
-        dense = DenseIndex.load(folder / VECTORS)
-        sparse = SparseIndex.load(folder / BM25_DIR)
-        sentences = _read_passages(folder / SENTENCES)
-        sentence_dense = DenseIndex.load(folder / SENTENCE_VECTORS)
+        store = TextStore(folder / STORE)
+        dense = DenseIndex.load(folder / VECTORS, DenseParams(**manifest.get("dense", {})))
+        sparse = SparseIndex.load(folder / BM25_DIR, manifest["passages"], store.token_ids)
+        sentence_codes = VectorCodes.load(folder / SENTENCE_VECTORS)
     except Exception as exc:  # hashes matched, so this is a format we cannot read
         raise IndexCorruptError(f"index {index_dir} cannot be read ({type(exc).__name__}: {exc}); "
                                 f"rebuild with `{fix}`") from None
-    if not (len(passages) == len(dense) == manifest["passages"]
-            and len(sentences) == len(sentence_dense) == manifest["sentences"]):
-        raise IndexCorruptError(f"index {index_dir} parts disagree ({len(passages)} passages, {len(dense)} vectors, "
-                                f"{len(sentences)} sentences, {len(sentence_dense)} sentence vectors); "
+    if not (len(store.passages) == len(dense) == manifest["passages"] == sparse.n_docs
+            and len(store.sentences) == len(sentence_codes) == manifest["sentences"]):
+        raise IndexCorruptError(f"index {index_dir} parts disagree ({len(store.passages)} passages, {len(dense)} "
+                                f"vectors, {len(store.sentences)} sentences, {len(sentence_codes)} sentence vectors); "
                                 f"rebuild with `{fix}`")
-    return IndexData(passages, dense, sparse, manifest, sentences, sentence_dense)
+    return IndexData(store.passages, dense, sparse, manifest, store.sentences, sentence_codes, store)
 
 
-def _read_passages(path: Path) -> list[Passage]:
-    return [Passage(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]
+def read_keys(folder: Path) -> dict[str, np.ndarray]:
+    """The content keys of an index's passage and sentence vectors (for incremental builds)."""
+    return {name: np.load(folder / KEYS_DIR / f"{name}.npy") for name in ("passages", "sentences")}
 
 
 def check_index(index_dir: Path, manifest: dict, model: tuple[str, str | None], corpus_root: Path | None = None) -> None:

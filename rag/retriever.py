@@ -170,4 +170,4 @@ class Retriever:
 
     @cached_property
     def sentences(self) -> answer.SentenceStore:
-        return answer.SentenceStore(self.data.sentences, self.data.sentence_dense)
+        return answer.SentenceStore(self.data.sentences, self.data.sentence_dense, self.data.store)

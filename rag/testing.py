@@ -5,6 +5,8 @@ benchmarks (eval/bench_scale.py) use it: a million articles time the index, not 
 """
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -66,3 +68,18 @@ class FakeEncoder:
 
 _WHITESPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003"
                         "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"], dtype=np.uint64)
+
+
+def sentence_store(sentences: Sequence[Passage], vectors: np.ndarray, folder: Path | None = None):
+    """An answer.SentenceStore over hand-made sentences (file order) with exact vectors, for tests."""
+    from .answer import SentenceStore
+    from .dense import VectorCodes
+    from .store import StoreWriter, TextStore
+
+    path = Path(folder or tempfile.mkdtemp(prefix="rag-sentences-")) / "store.sqlite"
+    writer = StoreWriter(path)
+    for source in dict.fromkeys(s.source for s in sentences):
+        writer.add_article(source, [], [s for s in sentences if s.source == source])
+    writer.close()
+    store = TextStore(path)
+    return SentenceStore(store.sentences, VectorCodes.build(np.asarray(vectors, np.float32), "Flat"), store)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.answer import (ACTION_PENALTY, MIN_CONFIDENCE, REASON_PENALTY, Candidate, SentenceStore, candidates, confidence, merge_adjacent,
+from rag.answer import (ACTION_PENALTY, MIN_CONFIDENCE, REASON_PENALTY, Candidate, candidates, confidence, merge_adjacent,
                         select_quotes, word_overlaps)
 from rag.question import analyse
-from rag.dense import DenseIndex
+from rag.testing import sentence_store
 from rag.types import Hit, Passage, Quote
 
 TEXT = "第一句话。第二句话。第三句。"
@@ -15,15 +15,6 @@ TEXT = "第一句话。第二句话。第三句。"
 
 def sentence(start: int, end: int, source: str = "a.txt") -> Passage:
     return Passage(source, "标题", "", start, end, TEXT[start:end])
-
-
-def test_store_finds_sentences_overlapping_a_span():
-    sents = [sentence(0, 5), sentence(5, 10), sentence(10, 14), sentence(0, 5, "b.txt")]
-    store = SentenceStore(sents, DenseIndex.build(np.eye(4, dtype=np.float32)))
-    assert store.within("a.txt", 3, 10) == [0, 1]
-    assert store.within("a.txt", 10, 14) == [2]
-    assert store.within("b.txt", 0, 100) == [3]
-    assert store.within("c.txt", 0, 100) == []
 
 
 def test_below_threshold_there_are_no_quotes():
@@ -60,7 +51,7 @@ def frame_and_candidates(question: str, texts: list[str], cosines: list[float] |
     for t in texts:
         sentences.append(Passage("a.txt", "t", "", start, start + len(t), t))
         start += len(t)
-    store = SentenceStore(sentences, DenseIndex.build(np.eye(len(texts), dtype=np.float32)))
+    store = sentence_store(sentences, np.eye(len(texts), dtype=np.float32))
     hit = Hit("".join(texts), "a.txt", 0, start, "t", 1.0)
     return frame, candidates([hit], store, np.array(cosines, dtype=np.float32), frame)
 

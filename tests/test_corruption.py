@@ -54,13 +54,14 @@ def index_files(index: Path) -> list[str]:
 def test_index_has_the_files_this_module_damages(mini_index):
     files = index_files(mini_index)
     assert set(files) == set(PARTS), "the index's files changed: update PARTS"
-    assert {MANIFEST, "passages.jsonl", "vectors.faiss", "sentences.jsonl", "sentences.faiss"} <= set(files)
+    assert {MANIFEST, "store.sqlite", "passages.faiss", "sentences/codes.bin"} <= set(files)
     assert any(f.startswith("bm25/") for f in files)
 
 
-PARTS = [MANIFEST, "passages.jsonl", "vectors.faiss", "sentences.jsonl", "sentences.faiss",
-         "bm25/params.index.json", "bm25/vocab.index.json", "bm25/data.csc.index.npy",
-         "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy"]
+PARTS = [MANIFEST, "store.sqlite", "passages.faiss", "sentences/codec.faiss", "sentences/codes.bin",
+         "sentences/codes.json", "bm25/indptr.npy", "bm25/docs.npy", "bm25/scores.npy",
+         "keys/passages.npy", "keys/sentences.npy"]
+BINARY_PARTS = ["passages.faiss", "sentences/codec.faiss", "sentences/codes.bin", "store.sqlite", "bm25/scores.npy"]
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -76,9 +77,9 @@ def test_damaged_part_is_refused_by_name(mini_index, fake_encoder, part, damage)
     assert part in message or (part == MANIFEST and "manifest" in message), message
 
 
-@pytest.mark.parametrize("part", ["vectors.faiss", "sentences.faiss"])
+@pytest.mark.parametrize("part", BINARY_PARTS)
 @pytest.mark.parametrize("damage", DAMAGES, ids=lambda f: f.__name__)
-def test_cli_reports_a_damaged_faiss_file_without_crashing(mini_index, part, damage):
+def test_cli_reports_a_damaged_binary_part_without_crashing(mini_index, part, damage):
     damage(mini_index / part)
     done = rag_search(mini_index)
     assert done.returncode == 2, done.stderr
@@ -86,14 +87,14 @@ def test_cli_reports_a_damaged_faiss_file_without_crashing(mini_index, part, dam
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("part", ["vectors.faiss", "sentences.faiss"])
+@pytest.mark.parametrize("part", BINARY_PARTS)
 @pytest.mark.parametrize("damage", [truncate, flip_middle, nul_bytes, empty], ids=lambda f: f.__name__)
-def test_garbage_faiss_behind_a_matching_hash_never_crashes(mini_index, part, damage):
+def test_garbage_behind_a_matching_hash_never_crashes(mini_index, part, damage):
     """Worst case: the manifest vouches for the damaged bytes, so FAISS itself parses them."""
     damage(mini_index / part)
     manifest_path = mini_index / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["parts"][part] = sha256_file(mini_index / part)
+    manifest["parts"][part] = {"bytes": (mini_index / part).stat().st_size, "sha256": sha256_file(mini_index / part)}
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     done = rag_search(mini_index)
     assert done.returncode >= 0, f"killed by signal {-done.returncode}: {done.stderr}"
@@ -122,9 +123,9 @@ def test_manifest_dropping_a_part_is_refused(mini_index, fake_encoder):
     """A part the manifest does not list would be read unchecked."""
     path = mini_index / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    del manifest["parts"]["vectors.faiss"]
+    del manifest["parts"]["passages.faiss"]
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(rag.IndexCorruptError, match=f"manifest.*vectors.faiss.*{FIX}"):
+    with pytest.raises(rag.IndexCorruptError, match=f"manifest.*passages.faiss.*{FIX}"):
         rag.Retriever.load(mini_index, encoder=fake_encoder)
 
 
@@ -142,13 +143,13 @@ def test_link_to_a_missing_folder(mini_index, fake_encoder):
 def test_folder_without_manifest_names_it(mini_index, fake_encoder, tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
-    (plain / "passages.jsonl").write_text("{}\n", encoding="utf-8")
+    (plain / "store.sqlite").write_text("{}\n", encoding="utf-8")
     with pytest.raises(rag.IndexMissingError, match=f"{MANIFEST}.*{FIX}"):
         rag.Retriever.load(plain, encoder=fake_encoder)
 
 
 def test_a_rebuild_after_damage_repairs_the_index(mini_index, mini_corpus, fake_encoder):
-    nul_bytes(mini_index / "vectors.faiss")
+    nul_bytes(mini_index / "passages.faiss")
     from rag.cli import main
 
     assert main(["index", "build", "--corpus", str(mini_corpus), "--index", str(mini_index), "--model", "fake-64"]) == 0

@@ -27,7 +27,8 @@ def test_manifest_names_model_chunking_corpus_and_parts(mini_index):
     assert manifest["model"] == {"name": "fake-64", "fingerprint": "fake-64", "dim": 64}
     assert manifest["chunking"]["size"] > manifest["chunking"]["overlap"] > 0
     assert set(manifest["corpus"]["files"]) == {"page_a.txt", "page_b.txt"}
-    assert VECTORS in manifest["parts"] and "passages.jsonl" in manifest["parts"]
+    assert VECTORS in manifest["parts"] and "store.sqlite" in manifest["parts"]
+    assert "embedding_keys" not in manifest  # the keys are a part of their own (keys/)
 
 
 def test_missing_index_names_the_build_command(tmp_path, fake_encoder):
@@ -35,7 +36,7 @@ def test_missing_index_names_the_build_command(tmp_path, fake_encoder):
         rag.Retriever.load(tmp_path / "nowhere", encoder=fake_encoder)
 
 
-@pytest.mark.parametrize("part", [VECTORS, "passages.jsonl", MANIFEST])
+@pytest.mark.parametrize("part", [VECTORS, "store.sqlite", MANIFEST])
 def test_truncated_part_is_a_rag_error_naming_file_and_fix(mini_index, fake_encoder, part):
     path = mini_index / part
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from rag.errors import CorpusError
 from rag.types import Article
@@ -126,18 +126,19 @@ def read_file(path: Path, source: str) -> tuple[Page, list[Skipped]]:
     return Page(source, parsed.text, parsed.articles), [Skipped(source, why, n) for n, why in parsed.bad_lines]
 
 
-def read_corpus(root: Path, sources: list[tuple[str, Path]] | None = None) -> CorpusReport:
+def iter_pages(root: Path, sources: list[tuple[str, Path]] | None = None,
+               skipped: list[Skipped] | None = None) -> Iterator[Page]:
     """Read and parse every supported file under root (sorted by relative path), or the given
-    ``(source, path)`` list (a corpus about to change, see rag.update).
+    ``(source, path)`` list (a corpus about to change, see rag.update), one file at a time.
 
-    Unusable files are skipped and listed in ``skipped``; CorpusError only when
-    the folder is missing or holds no usable file at all.
+    Unusable files are skipped and appended to ``skipped``; CorpusError only when the folder is
+    missing or holds no usable file at all (raised once every file has been tried).
     """
     sources = iter_sources(root) if sources is None else sources
     if not sources:
         raise CorpusError(f"no {_PATTERNS} files under {root}; put the newspaper pages there")
-    pages: list[Page] = []
-    skipped: list[Skipped] = []
+    skipped = [] if skipped is None else skipped
+    usable = 0
     for source, path in sources:
         try:
             page, bad_lines = read_file(path, source)
@@ -146,13 +147,19 @@ def read_corpus(root: Path, sources: list[tuple[str, Path]] | None = None) -> Co
             continue
         skipped.extend(bad_lines)
         if any(a.paragraphs for a in page.articles):
-            pages.append(page)
+            usable += 1
+            yield page
         else:
             skipped.append(Skipped(source, "no article text found"))
-    if not pages:
+    if not usable:
         raise CorpusError(f"no usable file under {root}: {describe_skipped(skipped)}; "
                           "fix these files or add UTF-8 text files")
-    return CorpusReport(pages, skipped)
+
+
+def read_corpus(root: Path, sources: list[tuple[str, Path]] | None = None) -> CorpusReport:
+    """Every usable page in memory and everything skipped (see iter_pages)."""
+    skipped: list[Skipped] = []
+    return CorpusReport(list(iter_pages(root, sources, skipped)), skipped)
 
 
 def describe_skipped(skipped: list[Skipped]) -> str:
@@ -176,6 +183,6 @@ def corpus_file_hashes(root: Path, sources: list[tuple[str, Path]] | None = None
 
 __all__ = [
     "FORMATS", "SUFFIXES", "CorpusReport", "Format", "Page", "Parsed", "Skipped", "UnusableFileError",
-    "PENDING", "corpus_file_hashes", "has_pending", "decode_file", "describe_skipped", "format_of", "html_text", "iter_sources", "jsonl_text",
+    "PENDING", "corpus_file_hashes", "has_pending", "decode_file", "describe_skipped", "format_of", "html_text", "iter_pages", "iter_sources", "jsonl_text",
     "parse_html", "parse_markdown", "parse_page", "read_corpus", "read_file", "read_text",
 ]
