@@ -25,7 +25,7 @@ from . import corpus
 from .chunking import ChunkingParams
 from .dense import DenseIndex, DenseParams, VectorCodes
 from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from .sparse import SparseIndex
+from .sparse import NPY_HEADER_LOCK, SparseIndex
 from .store import TextStore
 from .text import TOKENIZER_VERSION
 from .types import Passage
@@ -317,7 +317,8 @@ def open_parts(index_dir: Path, folder: Path, manifest: dict) -> IndexData:
 
 def read_keys(folder: Path) -> dict[str, np.ndarray]:
     """The content keys of an index's passage and sentence vectors (for incremental builds)."""
-    return {name: np.load(folder / KEYS_DIR / f"{name}.npy") for name in ("passages", "sentences")}
+    with NPY_HEADER_LOCK:
+        return {name: np.load(folder / KEYS_DIR / f"{name}.npy") for name in ("passages", "sentences")}
 
 
 def check_index(index_dir: Path, manifest: dict, model: tuple[str, str | None], corpus_root: Path | None = None) -> None:

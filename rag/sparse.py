@@ -7,6 +7,7 @@ tests/test_sparse.py checks the scores against bm25s itself.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -16,6 +17,9 @@ from .text import tokenize
 
 K1, B = 1.5, 0.75
 PARTS = ("indptr", "docs", "scores")
+# np.load parses .npy headers with ast.literal_eval, which CPython 3.11 can break when threads run it
+# at once ("AST constructor recursion depth mismatch"): loads that may run side by side take turns.
+NPY_HEADER_LOCK = threading.Lock()
 Lookup = Callable[[list[str]], dict[str, int]]  # {token: column} for the tokens the index knows
 
 
@@ -97,7 +101,8 @@ class SparseIndex:
 
     @classmethod
     def load(cls, folder: Path, n_docs: int, lookup: Lookup) -> "SparseIndex":
-        indptr, docs, scores = (np.load(folder / f"{name}.npy", mmap_mode="r") for name in PARTS)
+        with NPY_HEADER_LOCK:
+            indptr, docs, scores = (np.load(folder / f"{name}.npy", mmap_mode="r") for name in PARTS)
         if not (indptr.ndim == docs.ndim == scores.ndim == 1 and len(indptr) and indptr[0] == 0
                 and indptr[-1] == len(docs) == len(scores)):
             raise ValueError(f"keyword index arrays in {folder} disagree")

@@ -6,6 +6,7 @@ import json
 
 import jieba
 import jieba.posseg
+import rjieba
 import pytest
 
 import rag
@@ -46,7 +47,7 @@ def jieba_inputs(monkeypatch) -> list[str]:
             return fn(text, *args, **kwargs)
         return wrapped
 
-    monkeypatch.setattr(jieba, "lcut_for_search", recorder(jieba.lcut_for_search))
+    monkeypatch.setattr(rjieba, "cut_for_search", recorder(rjieba.cut_for_search))
     monkeypatch.setattr(jieba.posseg, "lcut", recorder(jieba.posseg.lcut))
     return seen
 
