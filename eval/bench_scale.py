@@ -81,8 +81,14 @@ def build(corpus: Path, index: Path) -> dict:
     return {"build_s": round(time.perf_counter() - start, 1), "build_peak_rss_mb": round(peak)}
 
 
-def folder_bytes(index: Path) -> int:
-    return sum(p.stat().st_size for p in index.resolve().rglob("*") if p.is_file())
+def part_bytes(index: Path) -> dict[str, int]:
+    """Bytes per top-level part of the index folder (store.sqlite, passages.faiss, sentences/, bm25/ ...)."""
+    folder, out = index.resolve(), {}
+    for p in folder.rglob("*"):
+        if p.is_file():
+            part = p.relative_to(folder).parts[0]
+            out[part] = out.get(part, 0) + p.stat().st_size
+    return out
 
 
 def serve(index: Path, queries: int) -> dict:
@@ -224,6 +230,11 @@ def write_reports(results: dict, out: Path) -> None:
                      + " | ".join(f"{s[k]['p50_ms']} / {s[k]['p95_ms']}" for k in
                                   ("search_hybrid", "search_dense", "search_keyword", "answer"))
                      + f" | {s['ann_recall_at_10']} | {s['dense_index']} |")
+    names = sorted({k for r in rows for k in r["part_kb_per_article"]})
+    lines += ["", "KB per article by part:", "", "| articles | " + " | ".join(names) + " |",
+              "|---:|" + "---:|" * len(names)]
+    lines += [f"| {r['articles']:,} | " + " | ".join(str(r["part_kb_per_article"].get(k, 0)) for k in names) + " |"
+              for r in rows]
     if results.get("model"):
         m = results["model"]
         lines += ["", f"Real model (embeddinggemma-300m, torch): {m['units_per_s']} units/s on {m['threads']} "
@@ -275,8 +286,11 @@ def main() -> None:
         make_archive(corpus, n, pool)
         row = {"articles": n, **build(corpus, index)}
         manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+        parts = part_bytes(index)
         row.update(passages=manifest["passages"], sentences=manifest["sentences"],
-                   kb_per_article=round(folder_bytes(index) / n / 1024, 2), serve=serve(index, args.queries))
+                   kb_per_article=round(sum(parts.values()) / n / 1024, 2),
+                   part_kb_per_article={k: round(v / n / 1024, 2) for k, v in sorted(parts.items())},
+                   serve=serve(index, args.queries))
         results["sizes"].append(row)
         print(json.dumps(row), flush=True)
         write_reports(results, args.out)

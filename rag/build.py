@@ -11,6 +11,7 @@ quantisers are kept too); only the rest is encoded.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -31,7 +32,9 @@ from .store import StoreWriter, TextStore
 from .text import TOKENIZER_VERSION, clean_for_embedding
 from .types import Passage
 
-SENTENCE_CODEC = "SQ8"  # faiss factory string of the sentence codes (see README, eval/bench_scale.py)
+# faiss factory string of the sentence codes; RAG_SENTENCE_CODEC=SQ4 (or SQ6, SQfp16, Flat) to compare
+# (README "Scale": SQ8 keeps the dev answers identical to float32).
+SENTENCE_CODEC = os.environ.get("RAG_SENTENCE_CODEC") or "SQ8"
 BLOCK = 65_536  # texts embedded per block; the first block of sentences trains their quantiser
 KEY_BYTES = 16  # of sha256: collisions stay out of reach at billions of texts
 

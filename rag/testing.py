@@ -28,10 +28,12 @@ class FakeEncoder:
         self.name, self.dim, self.fingerprint = f"{FAKE_PREFIX}{dim}", dim, f"{FAKE_PREFIX}{dim}"
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit rows, one per text, all texts hashed in one vectorised pass."""
+        """Unit rows, one per text, hashed a batch at a time in one vectorised pass each."""
+        batches = [self._batch(texts[lo:lo + 1024]) for lo in range(0, len(texts), 1024)]
+        return np.concatenate(batches) if batches else np.zeros((0, self.dim), dtype=np.float32)
+
+    def _batch(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
         normalized = [normalize(t) for t in texts]
         codes = np.frombuffer("".join(normalized).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         lengths = np.fromiter((len(t) for t in normalized), dtype=np.int64, count=len(texts))
