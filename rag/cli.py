@@ -52,6 +52,10 @@ def parser() -> argparse.ArgumentParser:
     status = index.add_parser("status", help="say whether an index is present and fresh")
     status.add_argument("--index", type=Path, default=None)
     status.set_defaults(run=cmd_index_status)
+    verify = index.add_parser("verify", help="hash every part of an index in full (loading checks large parts "
+                                             "by size and their first and last MiB)")
+    verify.add_argument("--index", type=Path, default=None)
+    verify.set_defaults(run=cmd_index_verify)
 
     search = sub.add_parser("search", help="the most relevant passages, with citations")
     search.add_argument("query")
@@ -205,6 +209,16 @@ def cmd_index_status(args: argparse.Namespace) -> int:
     source = "calibrated on its corpus" if m.get("calibration") else "the default"
     print(f"{index_dir}: {len(r)} passages, model {m['model']['name']}, built {m['created']}, fresh; "
           f"refusal threshold {r.threshold:.3f} ({source})")
+    return 0
+
+
+def cmd_index_verify(args: argparse.Namespace) -> int:
+    from .index import read_manifest, verify_parts
+
+    index_dir = args.index or default_index_dir()
+    manifest = read_manifest(index_dir)
+    verify_parts(index_dir, manifest, full=True)
+    print(f"{index_dir}: all {len(manifest['parts'])} parts match their sha256")
     return 0
 
 
