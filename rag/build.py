@@ -105,9 +105,10 @@ class Previous:
 
 
 def previous_index(index_dir: Path, encoder: Encoder) -> Previous:
-    """The index at index_dir if it loads and was built by this encoder, else nothing to reuse."""
+    """The index at index_dir if it loads and was built by this encoder, else nothing to reuse.
+    Its keyword tokeniser may be older: vectors do not depend on it."""
     try:
-        old = load_index(index_dir)
+        old = load_index(index_dir, any_tokenizer=True)
         keys = read_keys(Path(index_dir).resolve())
     except (RagError, OSError):  # absent, corrupt, other format: embed everything
         return Previous()

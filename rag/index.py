@@ -211,7 +211,7 @@ REQUIRED_PARTS = (STORE, VECTORS, f"{SENTENCE_VECTORS}/codes.bin", f"{BM25_DIR}/
 LOAD_ATTEMPTS = 3  # a rebuild may swap the link (and delete the old folder) while we read
 
 
-def read_manifest(index_dir: Path, folder: Path | None = None) -> dict:
+def read_manifest(index_dir: Path, folder: Path | None = None, any_tokenizer: bool = False) -> dict:
     """The manifest of index_dir (read from ``folder``, its resolved build folder, when given)."""
     index_dir = Path(index_dir)
     path = (folder or index_dir) / MANIFEST
@@ -234,7 +234,7 @@ def read_manifest(index_dir: Path, folder: Path | None = None) -> dict:
         raise IndexCorruptError(
             f"index {index_dir} has format version {manifest.get('format_version')!r}, this rag reads "
             f"version {FORMAT_VERSION}; rebuild it with `{fix}`")
-    if manifest.get("tokenizer") != TOKENIZER_VERSION:
+    if manifest.get("tokenizer") != TOKENIZER_VERSION and not any_tokenizer:
         raise IndexStaleError(f"index {index_dir} was built with keyword tokeniser {manifest.get('tokenizer')!r}, "
                               f"this rag uses {TOKENIZER_VERSION!r}; rebuild it with `{fix}`")
     _check_manifest_shape(manifest, path, fix)
@@ -273,7 +273,7 @@ def verify_parts(index_dir: Path, manifest: dict, folder: Path | None = None, fu
                                     f"from the manifest); rebuild with `{fix}`")
 
 
-def load_index(index_dir: Path) -> IndexData:
+def load_index(index_dir: Path, any_tokenizer: bool = False) -> IndexData:
     """Read every part from the one build folder the index link points to.
 
     The link is resolved once, so a rebuild that swaps it mid-load cannot mix two builds; if that
@@ -283,15 +283,15 @@ def load_index(index_dir: Path) -> IndexData:
     for attempt in range(LOAD_ATTEMPTS):
         folder = index_dir.resolve()
         try:
-            return _load_folder(index_dir, folder)
+            return _load_folder(index_dir, folder, any_tokenizer)
         except (IndexMissingError, IndexCorruptError):
             if attempt + 1 == LOAD_ATTEMPTS or index_dir.resolve() == folder:
                 raise
     raise AssertionError("unreachable")
 
 
-def _load_folder(index_dir: Path, folder: Path) -> IndexData:
-    manifest = read_manifest(index_dir, folder)
+def _load_folder(index_dir: Path, folder: Path, any_tokenizer: bool = False) -> IndexData:
+    manifest = read_manifest(index_dir, folder, any_tokenizer)
     verify_parts(index_dir, manifest, folder)
     return open_parts(index_dir, folder, manifest)
 

@@ -212,3 +212,17 @@ def test_a_plain_build_writes_nothing_into_the_corpus(mini_corpus, tmp_path):
     before = sorted(p.name for p in mini_corpus.iterdir())
     assert main(["index", "build", "--corpus", str(mini_corpus), "--index", str(tmp_path / "i"), "--model", "fake-64"]) == 0
     assert sorted(p.name for p in mini_corpus.iterdir()) == before  # no lock, no journal: seeds/ stays as shipped
+
+
+def test_vectors_survive_a_new_keyword_tokeniser(mini_corpus, tmp_path):
+    """Vectors do not depend on the keyword tokeniser: upgrading it rebuilds BM25, not the vectors."""
+    enc = CountingEncoder()
+    build_index(mini_corpus, tmp_path / "idx", enc)
+    manifest_path = tmp_path / "idx" / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "tokenizer": "jieba-search/older"}), encoding="utf-8")
+    with pytest.raises(rag.IndexStaleError, match="keyword tokeniser"):
+        rag.Retriever.load(tmp_path / "idx", encoder=enc)
+    enc.encoded = 0
+    build_index(mini_corpus, tmp_path / "idx", enc)
+    assert enc.encoded == 0
