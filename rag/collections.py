@@ -207,7 +207,7 @@ class Library:
         """The collection's files with their counts, by name."""
         root = self.corpus_dir(self._require(name))
         retriever = self.retriever(name)
-        passages = Counter(p.source for p in retriever.data.passages) if retriever else Counter()
+        passages = Counter(retriever.data.store.passages_per_source()) if retriever else Counter()
         return [Document(source, article_count(path), passages[source], path.stat().st_mtime, path.stat().st_size)
                 for source, path in corpus.iter_sources(root)]
 

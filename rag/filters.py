@@ -68,6 +68,11 @@ class PassageColumns:
     def of(cls, passages: list[Passage]) -> "PassageColumns":
         return cls(*(np.array([getattr(p, name) for p in passages], dtype=str) for name in ("source", "date", "section")))
 
+    @classmethod
+    def of_store(cls, store) -> "PassageColumns":
+        """From the text store (rag.store.TextStore), without reading passage texts."""
+        return cls(*(np.array(values, dtype=str) for values in store.passage_fields()))
+
     def known(self, field: str) -> frozenset[str]:
         """The distinct non-empty values of a field (cached: the columns never change)."""
         if field not in self._known:

@@ -166,6 +166,8 @@ class Retriever:
     @cached_property
     def columns(self) -> PassageColumns:
         """What search filters look at, built on first use."""
+        if self.data.store is not None:
+            return PassageColumns.of_store(self.data.store)
         return PassageColumns.of(self.data.passages)
 
     @cached_property

@@ -132,8 +132,15 @@ class TextStore:
             "AND t.start >= ? AND t.start < ? AND t.end > ? ORDER BY t.start",
             (source, start - self.longest_sentence, end, start))]
 
-    def column(self, sql: str) -> list:
-        return [value for (value,) in self.query(sql)]
+    def passages_per_source(self) -> dict[str, int]:
+        return dict(self.query("SELECT s.name, count(*) FROM passages t JOIN articles a ON a.id = t.article "
+                               "JOIN sources s ON s.id = a.source GROUP BY s.name"))
+
+    def passage_fields(self) -> tuple[list[str], list[str], list[str]]:
+        """(source, date, section) of every passage in id order, without reading any text (for filters)."""
+        rows = self.query("SELECT s.name, a.date, a.section FROM passages t JOIN articles a ON a.id = t.article "
+                          "JOIN sources s ON s.id = a.source ORDER BY t.id")
+        return tuple(map(list, zip(*rows))) if rows else ([], [], [])  # type: ignore[return-value]
 
 
 class TextTable:
