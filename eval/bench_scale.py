@@ -149,7 +149,7 @@ def serve_child(index: Path, n: int) -> None:
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mb()
     qs = queries_from(retriever, n)
-    retriever.encoder = PrecomputedEncoder(encoder, qs)
+    retriever.encoder = PrecomputedEncoder(encoder, [retriever.read_query(q).dense for q in qs])
     for q in qs[:10]:
         retriever.answer(q)
     out = {"load_s": round(load_s, 2), "rss_loaded_mb": round(rss_loaded)}

@@ -75,12 +75,26 @@ class SparseIndex:
 
     def get_scores(self, tokens: list[str], known: dict[str, int]) -> np.ndarray:
         """BM25 of every passage for these query tokens (a repeated token counts again, as in bm25s)."""
-        scores = np.zeros(self.n_docs, dtype=np.float32)
-        for token in tokens:
-            if token in known:
-                lo, hi = self.indptr[known[token]], self.indptr[known[token] + 1]
-                scores[self.docs[lo:hi]] += self.scores[lo:hi]
+        scores = np.zeros(self.n_docs, dtype=np.float64)
+        for lo, hi in self._postings(tokens, known):
+            scores[self.docs[lo:hi]] += self.scores[lo:hi]
         return scores
+
+    def _postings(self, tokens: list[str], known: dict[str, int]) -> list[tuple[int, int]]:
+        return [(int(self.indptr[known[t]]), int(self.indptr[known[t] + 1])) for t in tokens if t in known]
+
+    def matching(self, tokens: list[str], known: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids in order, their BM25) of the passages holding a query token: touches only the
+        query tokens' postings, not an array of every passage, unless they cover much of the index."""
+        postings = self._postings(tokens, known)
+        if sum(hi - lo for lo, hi in postings) > self.n_docs // 8:
+            scores = self.get_scores(tokens, known)
+            ids = np.flatnonzero(scores > 0)
+            return ids, scores[ids]
+        docs = np.concatenate([self.docs[lo:hi] for lo, hi in postings])
+        weights = np.concatenate([self.scores[lo:hi] for lo, hi in postings]).astype(np.float64)
+        ids, where = np.unique(docs, return_inverse=True)
+        return ids.astype(np.int64), np.bincount(where, weights=weights, minlength=len(ids))
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> tuple[dict[int, float], float]:
         """({passage id: BM25 score > 0} for the top k, among passages where ``mask`` is True if given;
@@ -89,10 +103,12 @@ class SparseIndex:
         known = self.lookup(tokens)
         if not known:
             return {}, 0.0
-        scores = self.get_scores(tokens, known)
+        ids, scores = self.matching(tokens, known)
+        keep = scores > 0
         if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        return {int(i): float(scores[i]) for i in top_k(scores, k) if scores[i] > 0}, self.coverage(tokens, known)
+            keep &= mask[ids]
+        ids, scores = ids[keep], scores[keep]
+        return {int(ids[i]): float(scores[i]) for i in top_k(scores, k)}, self.coverage(tokens, known)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
