@@ -108,7 +108,7 @@ def previous_index(index_dir: Path, encoder: Encoder) -> Previous:
     """The index at index_dir if it loads and was built by this encoder, else nothing to reuse.
     Its keyword tokeniser may be older: vectors do not depend on it."""
     try:
-        old = load_index(index_dir, any_tokenizer=True)
+        old = load_index(index_dir, any_tokenizer=True, local=True)
         keys = read_keys(Path(index_dir).resolve())
     except (RagError, OSError):  # absent, corrupt, other format: embed everything
         return Previous()
@@ -213,14 +213,17 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
                 progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
                 changes: Changes | None = None, calibrate: bool = True,
-                dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC) -> IndexData:
+                dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC,
+                backend: dict | None = None) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
     (manifest "build" counts reused and embedded texts). Unusable corpus files are skipped and
     named in one ``warn`` message (stderr by default). ``changes`` builds the corpus as it will be
     once those files are added or removed, without touching it yet. With ``calibrate``, the
-    manifest records the refusal threshold fitted to this corpus.
+    manifest records the refusal threshold fitted to this corpus. ``backend`` {"kind": "milvus", "uri",
+    "collection"} also serves the index from Milvus (rag/milvus.py), {"kind": "local"} not; None keeps
+    the backend of the index replaced.
     """
     root = Path(root)
     if not root.is_dir():
@@ -246,11 +249,24 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         data = open_parts(index_dir, folder, manifest)
         if calibrate:
             data.manifest = write_manifest(folder, {**manifest, "calibration": calibration_of(data, encoder, index_dir)})
+        served = _serve(data, folder, index_dir, backend)  # None, or (Milvus-served data, cleanup)
+        if served:
+            data, drop_replaced_collections = served
         publish(index_dir, folder)
+        if served:
+            drop_replaced_collections()
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return data
+
+
+def _serve(data: IndexData, folder: Path, index_dir: Path, backend: dict | None):
+    """(served IndexData, cleanup) when the build is to be served from Milvus, else None."""
+    from .milvus import serve_build, wanted_backend
+
+    target = wanted_backend(index_dir, backend)
+    return serve_build(data, folder, index_dir, target) if target else None
 
 
 def calibration_of(data: IndexData, encoder: Encoder, index_dir: Path) -> dict | None:
