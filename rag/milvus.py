@@ -48,6 +48,7 @@ BATCH = 1_000  # rows per insert or fetch
 RANGE_RUNS = 64  # allowed ids in at most this many runs are sent as ranges, else as a list
 CONNECT_TIMEOUT = 10.0
 MAX_VARCHAR = 65_535
+TEXT_FIELDS = ("text", "source", "title", "section", "date")
 FIELDS = ["id", "text", "source", "title", "section", "date", "start_offset", "end_offset"]
 INSTALL = 'pip install "rag[milvus]"'
 
@@ -125,7 +126,11 @@ def upload(data, uri: str, prefix: str, index_dir: Path) -> dict:
 
 
 def _varchar(values: Iterator[str]) -> int:
-    longest = max((len(v.encode()) for v in values), default=1)
+    """The VARCHAR length that holds every value (Milvus counts bytes)."""
+    return _check_varchar(max((len(v.encode()) for v in values), default=1))
+
+
+def _check_varchar(longest: int) -> int:
     if longest > MAX_VARCHAR:
         raise MilvusError(f"a text of {longest} bytes is longer than Milvus's VARCHAR limit ({MAX_VARCHAR}); "
                           "rebuild with a smaller --chunk-size")
@@ -141,8 +146,12 @@ def _create(client, name: str, dim: int, rows: Sequence[Passage], keywords: bool
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    for field in ("text", "source", "title", "section", "date"):
-        schema.add_field(field, DataType.VARCHAR, max_length=_varchar(getattr(p, field) for p in rows))
+    longest = dict.fromkeys(TEXT_FIELDS, 1)
+    for p in rows:  # one pass over the store for every field's length
+        for field in TEXT_FIELDS:
+            longest[field] = max(longest[field], len(getattr(p, field).encode()))
+    for field in TEXT_FIELDS:
+        schema.add_field(field, DataType.VARCHAR, max_length=_check_varchar(longest[field]))
     schema.add_field("start_offset", DataType.INT64)
     schema.add_field("end_offset", DataType.INT64)
     index = client.prepare_index_params()
