@@ -31,7 +31,7 @@ def figures(retriever, items: list[dict]) -> dict:
     out = {}
     for mode in ("hybrid", "dense", "keyword"):
         result = evaluate_retriever(retriever, items, mode=mode)
-        out[mode] = {"R@5": round(result["overall"]["R@5"], 4), "MRR@10": round(result["overall"]["MRR@10"], 4),
+        out[mode] = {"R@5": round(result["overall"]["recall@5"], 4), "MRR@10": round(result["overall"]["mrr@10"], 4),
                      "search_p50_ms": round(result["latency_ms"]["p50"], 1),
                      "top5": [[r["first_rank"]] for r in result["rows"] if r["answerable"]]}
     rows, _ = answer_rows(retriever, items)

@@ -28,7 +28,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -243,10 +245,11 @@ def open_index(index_dir: Path, manifest: dict):
                                     f"has {counts[table]} {table}; {fix}")
     dim = manifest["model"].get("dim")
     passages = MilvusTable(client, names["passages"], counts["passages"])
-    sentences = MilvusTable(client, names["sentences"], counts["sentences"])
+    cache = RowCache()
+    sentences = MilvusTable(client, names["sentences"], counts["sentences"], cache)
     dense = MilvusDense(client, names["passages"], counts["passages"], dim, manifest.get("dense", {}))
     sparse = MilvusSparse(client, names["passages"], names["vocab"], counts["passages"])
-    sentence_vectors = MilvusVectors(client, names["sentences"], counts["sentences"], dim)
+    sentence_vectors = MilvusVectors(client, names["sentences"], counts["sentences"], dim, cache)
     store = MilvusStore(client, names["passages"], names["sentences"], passages, sentences)
     return IndexData(passages, dense, sparse, manifest, sentences, sentence_vectors, store)
 
@@ -265,10 +268,32 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _fetch(client, name: str, ids: Sequence[int], fields: list[str]) -> dict[int, dict]:
-    found: dict[int, dict] = {}
-    for lo in range(0, len(ids), BATCH):
-        chunk = [int(i) for i in ids[lo:lo + BATCH]]
+class RowCache:
+    """The last sentence rows ``sentences_within`` read, text and vector: an answer reads exactly
+    those next, and one query instead of one per sentence saves a round trip each."""
+
+    def __init__(self, size: int = 4096):
+        self.size, self.rows, self.lock = size, OrderedDict(), threading.Lock()
+
+    def put(self, rows: list[dict]) -> None:
+        with self.lock:
+            for row in rows:
+                self.rows[row["id"]] = row
+                self.rows.move_to_end(row["id"])
+            while len(self.rows) > self.size:
+                self.rows.popitem(last=False)
+
+    def get(self, ids: Sequence[int]) -> dict[int, dict]:
+        with self.lock:
+            return {i: self.rows[i] for i in ids if i in self.rows}
+
+
+def _fetch(client, name: str, ids: Sequence[int], fields: list[str], cache: RowCache | None = None) -> dict[int, dict]:
+    ids = [int(i) for i in ids]
+    found = cache.get(ids) if cache is not None else {}
+    missing = [i for i in ids if i not in found]
+    for lo in range(0, len(missing), BATCH):
+        chunk = missing[lo:lo + BATCH]
         found.update((row["id"], row) for row in client.get(name, ids=chunk, output_fields=fields))
     return found
 
@@ -281,8 +306,8 @@ def _passage(row: dict) -> Passage:
 class MilvusTable:
     """Passages or sentences as a read-only sequence of Passage, fetched by id from a collection."""
 
-    def __init__(self, client, name: str, length: int):
-        self.client, self.name, self._len = client, name, length
+    def __init__(self, client, name: str, length: int, cache: RowCache | None = None):
+        self.client, self.name, self._len, self.cache = client, name, length, cache
 
     def __len__(self) -> int:
         return self._len
@@ -293,7 +318,7 @@ class MilvusTable:
         return self.many([i % self._len])[0]
 
     def many(self, ids: Sequence[int]) -> list[Passage]:
-        found = _fetch(self.client, self.name, ids, FIELDS)
+        found = _fetch(self.client, self.name, ids, FIELDS, self.cache)
         return [_passage(found[int(i)]) for i in ids]
 
     def __iter__(self) -> Iterator[Passage]:
@@ -310,8 +335,8 @@ class MilvusTable:
 class MilvusVectors:
     """Vectors of a collection read by id (the sentences'; the passages' through MilvusDense)."""
 
-    def __init__(self, client, name: str, length: int, dim: int):
-        self.client, self.name, self._len, self._dim = client, name, length, dim
+    def __init__(self, client, name: str, length: int, dim: int, cache: RowCache | None = None):
+        self.client, self.name, self._len, self._dim, self.cache = client, name, length, dim, cache
 
     @property
     def dim(self) -> int:
@@ -324,7 +349,7 @@ class MilvusVectors:
         ids = [int(i) for i in np.asarray(ids, dtype=np.int64)]
         if not ids:
             return np.zeros((0, self.dim), np.float32)
-        found = _fetch(self.client, self.name, ids, ["vector"])
+        found = _fetch(self.client, self.name, ids, ["vector"], self.cache)
         return np.array([found[i]["vector"] for i in ids], dtype=np.float32)
 
 
@@ -384,9 +409,11 @@ class MilvusStore:
 
     def sentences_within(self, source: str, start: int, end: int) -> list[int]:
         """Ids of sentences that overlap [start, end) in source, in file order."""
-        rows = self.client.query(self.sentences_name, output_fields=["id", "start_offset"],
+        rows = self.client.query(self.sentences_name, output_fields=FIELDS + ["vector"],
                                  filter=f"source == {_quoted(source)} and start_offset < {int(end)} "
                                         f"and end_offset > {int(start)}")
+        if self.sentences.cache is not None:
+            self.sentences.cache.put(rows)
         return [row["id"] for row in sorted(rows, key=lambda r: (r["start_offset"], r["id"]))]
 
     def passage_fields(self) -> tuple[list[str], list[str], list[str]]:
