@@ -52,7 +52,7 @@ CONNECT_TIMEOUT = 10.0
 MAX_VARCHAR = 65_535
 TEXT_FIELDS = ("text", "source", "title", "section", "date")
 FIELDS = ["id", "text", "source", "title", "section", "date", "start_offset", "end_offset"]
-INSTALL = 'pip install "rag[milvus]"'
+INSTALL = 'pip install -e ".[milvus]"'  # from the checkout
 
 
 class MilvusError(RagError):
@@ -232,6 +232,9 @@ def open_index(index_dir: Path, manifest: dict):
     backend = manifest["backend"]
     uri, names = backend.get("uri"), backend.get("collections") or {}
     fix = f"rebuild with `rag index build --index {index_dir} --backend milvus --milvus-uri {uri}`"
+    if not isinstance(uri, str) or not uri:
+        raise IndexCorruptError(f"index {index_dir} names Milvus as its backend but no URI; rebuild with "
+                                f"`rag index build --index {index_dir} --backend milvus --milvus-uri URI`")
     client = connect(uri, fix)
     counts = {"passages": manifest["passages"], "sentences": manifest["sentences"]}
     for table in ("passages", "sentences", "vocab"):
