@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -34,9 +36,10 @@ def figures(retriever, items: list[dict]) -> dict:
         out[mode] = {"R@5": round(result["overall"]["recall@5"], 4), "MRR@10": round(result["overall"]["mrr@10"], 4),
                      "search_p50_ms": round(result["latency_ms"]["p50"], 1),
                      "top5": [[r["first_rank"]] for r in result["rows"] if r["answerable"]]}
-    rows, _ = answer_rows(retriever, items)
+    rows, latencies = answer_rows(retriever, items)
     answerable = [r for r in rows if r["answerable"]]
     out["first_quote_relevant"] = round(sum(r["first_quote_relevant"] for r in answerable) / len(answerable), 4)
+    out["answer_p50_ms"] = round(statistics.median(latencies), 1)
     return out
 
 
@@ -60,7 +63,7 @@ def main() -> int:
     built = build_index(ROOT / "seeds", work / "index", encoder, backend={"kind": "milvus", "uri": uri})
     timings["milvus_build_s"] = round(time.perf_counter() - t0, 1)
     served = figures(rag.Retriever.load(work / "index", encoder=encoder), items)
-    report = {"model": args.model, "uri": uri, "questions": len(items), "timings": timings,
+    report = {"model": args.model, "uri": uri, "load_average": os.getloadavg(), "cpus": os.cpu_count(), "questions": len(items), "timings": timings,
               "milvus_build": built.manifest["build"], "local": local, "milvus": served,
               "R@5_ratio": {m: round(served[m]["R@5"] / local[m]["R@5"], 4) if local[m]["R@5"] else None
                             for m in ("hybrid", "dense", "keyword")},

@@ -27,6 +27,7 @@ from .embed import Encoder
 from .errors import CorpusError, RagError
 from .index import (STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
                     read_keys, save_vectors, write_manifest)
+from .milvus import serve_build
 from .sparse import SparseBuilder
 from .store import StoreWriter, TextStore
 from .text import TOKENIZER_VERSION, clean_for_embedding
@@ -249,24 +250,13 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         data = open_parts(index_dir, folder, manifest)
         if calibrate:
             data.manifest = write_manifest(folder, {**manifest, "calibration": calibration_of(data, encoder, index_dir)})
-        served = _serve(data, folder, index_dir, backend)  # None, or (Milvus-served data, cleanup)
-        if served:
-            data, drop_replaced_collections = served
+        data, drop_replaced_collections = serve_build(data, folder, index_dir, backend)
         publish(index_dir, folder)
-        if served:
-            drop_replaced_collections()
+        drop_replaced_collections()
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return data
-
-
-def _serve(data: IndexData, folder: Path, index_dir: Path, backend: dict | None):
-    """(served IndexData, cleanup) when the build is to be served from Milvus, else None."""
-    from .milvus import serve_build, wanted_backend
-
-    target = wanted_backend(index_dir, backend)
-    return serve_build(data, folder, index_dir, target) if target else None
 
 
 def calibration_of(data: IndexData, encoder: Encoder, index_dir: Path) -> dict | None:

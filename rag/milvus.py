@@ -459,26 +459,40 @@ def wanted_backend(index_dir: Path, asked: dict | None) -> dict | None:
     return asked if asked.get("kind") == "milvus" else None
 
 
-def serve_build(data, folder: Path, index_dir: Path, target: dict):
-    """Upload a finished local build to Milvus and record the collections in its manifest.
-    Returns the Milvus-served IndexData and a function that drops the collections of the index this
-    build replaces, to call once the new build is published."""
+def serve_build(data, folder: Path, index_dir: Path, asked: dict | None):
+    """For a finished local build about to replace the index at index_dir: upload it to Milvus when
+    it is to be served from there (``wanted_backend``) and record the collections in its manifest.
+    Returns the IndexData to serve and a function to call once the new build is published, which
+    drops collections no index needs any more.
+
+    The replaced index's collections are kept for one more build (manifest "retired"): a process
+    still serving it (the chat, an API server) keeps working until the next rebuild, as one that
+    holds a replaced local index open does. An index taken back to local drops them at once."""
+    replaced = current_backend(index_dir) or {}
+    replaced = replaced if replaced.get("kind") == "milvus" else {}
+    retired = replaced.get("retired") or {}
+
+    def drop_unneeded(*backends: dict) -> None:
+        for old in backends:
+            if old.get("uri"):
+                drop(old["uri"], old)
+
+    target = wanted_backend(index_dir, asked)
+    if target is None:
+        return data, lambda: drop_unneeded(retired, replaced)
     from .index import write_manifest
 
     base = target.get("collection") or default_prefix(index_dir)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", base):
         raise MilvusError(f"Milvus collection name {base!r} is not valid; use letters, digits and underscores, "
                           "starting with a letter")
-    replaced = current_backend(index_dir)
     backend = {**upload(data, target["uri"], new_prefix(base), index_dir), "collection": base}
+    if replaced:
+        backend["retired"] = {"uri": replaced["uri"], "collections": replaced["collections"]}
     try:
         manifest = write_manifest(folder, {**data.manifest, "backend": backend})
         served = open_index(index_dir, manifest)
     except BaseException:
         drop(backend["uri"], backend)
         raise
-
-    def drop_replaced() -> None:
-        if replaced and replaced.get("kind") == "milvus" and replaced.get("collections") != backend["collections"]:
-            drop(replaced.get("uri"), replaced)
-    return served, drop_replaced
+    return served, lambda: drop_unneeded(retired)

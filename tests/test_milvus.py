@@ -141,18 +141,24 @@ def test_missing_collection_is_a_rag_error(built, tmp_path):
         load_index(index)
 
 
-def test_rebuild_keeps_milvus_reuses_vectors_and_drops_the_old_collections(tmp_path):
+def test_rebuilds_keep_milvus_reuse_vectors_and_retire_old_collections(tmp_path):
     corpus = Path(shutil.copytree(FIXTURES / "mini_corpus", tmp_path / "corpus"))
     encoder, uri = FakeEncoder(64), str(tmp_path / "m.db")
+    client = milvus.connect(uri, "")
+
+    def exists(data) -> list[bool]:
+        return [client.has_collection(name) for name in data.manifest["backend"]["collections"].values()]
+
     first = build_index(corpus, tmp_path / "idx", encoder, backend={"kind": "milvus", "uri": uri,
                                                                     "collection": "mini"})
-    old = first.manifest["backend"]["collections"]
     second = build_index(corpus, tmp_path / "idx", encoder)  # no backend asked: keeps Milvus
     assert second.manifest["backend"]["kind"] == "milvus" and second.manifest["build"]["embedded"] == 0
     assert all(name.startswith("mini_") for name in second.manifest["backend"]["collections"].values())
-    client = milvus.connect(uri, "")
-    assert not any(client.has_collection(name) for name in old.values())
+    assert all(exists(first)), "a process may still serve the replaced index: kept one more build"
+    third = build_index(corpus, tmp_path / "idx", encoder)
+    assert not any(exists(first)) and all(exists(second)) and all(exists(third))
     local = build_index(corpus, tmp_path / "idx", encoder, backend={"kind": "local"})
+    assert not any(exists(second)) and not any(exists(third))
     assert "backend" not in local.manifest and not isinstance(load_index(tmp_path / "idx").dense, milvus.MilvusDense)
 
 
