@@ -27,7 +27,7 @@ from .embed import Encoder
 from .errors import CorpusError, RagError
 from .index import (STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
                     read_keys, save_vectors, write_manifest)
-from .milvus import serve_build
+from .milvus import check_reachable, serve_build
 from .sparse import SparseBuilder
 from .store import StoreWriter, TextStore
 from .text import TOKENIZER_VERSION, clean_for_embedding
@@ -229,6 +229,7 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
+    check_reachable(index_dir, backend)  # fail now, not after hours of embedding
     sources = sources_after(root, changes) if changes else None
     files = corpus.corpus_file_hashes(root, sources)
     folder = new_build_folder(index_dir)

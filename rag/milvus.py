@@ -72,8 +72,8 @@ def collection_names(prefix: str) -> dict[str, str]:
     return {table: f"{prefix}_{table}" for table in ("passages", "sentences", "vocab")}
 
 
-def connect(uri: str, fix: str):
-    """A MilvusClient for uri, or a MilvusError naming it and the fix."""
+def connect(uri: str, fix: str = ""):
+    """A MilvusClient for uri, or a MilvusError naming it and the fix (and ``fix``, another one)."""
     try:
         from pymilvus import MilvusClient
     except ImportError:
@@ -85,7 +85,7 @@ def connect(uri: str, fix: str):
         client.list_collections()
     except Exception as exc:  # pymilvus raises MilvusException, grpc and OS errors alike
         raise MilvusError(f"Milvus at {uri} is unreachable ({type(exc).__name__}: {str(exc)[:200]}); start the "
-                          f"server or fix the URI, then {fix}") from None
+                          f"server or correct the URI{f' ({fix})' if fix else ''}") from None
     return client
 
 
@@ -106,7 +106,7 @@ def upload(data, uri: str, prefix: str, index_dir: Path) -> dict:
     from .build import keyword_text
 
     fix = f"rebuild with `rag index build --index {index_dir} --backend milvus --milvus-uri {uri}`"
-    client = connect(uri, fix)
+    client = connect(uri)
     names = collection_names(prefix)
     dense_params = data.manifest.get("dense", {})
     try:
@@ -117,10 +117,10 @@ def upload(data, uri: str, prefix: str, index_dir: Path) -> dict:
         _create(client, names["sentences"], data.sentence_dense.dim, data.sentences, keywords=False)
         _fill(client, names["sentences"], data.sentences, data.sentence_dense, lambda p: {})
         _upload_vocab(client, names["vocab"], [t for (t,) in data.store.query("SELECT token FROM vocab")])
-    except RagError:
-        raise
-    except Exception as exc:
+    except BaseException as exc:
         drop(uri, {"collections": names})
+        if isinstance(exc, (RagError, KeyboardInterrupt)):
+            raise
         raise MilvusError(f"uploading the index to Milvus at {uri} failed ({type(exc).__name__}: "
                           f"{str(exc)[:300]}); {fix}") from None
     return {"kind": "milvus", "uri": uri, "collections": names,
@@ -235,7 +235,8 @@ def open_index(index_dir: Path, manifest: dict):
     if not isinstance(uri, str) or not uri:
         raise IndexCorruptError(f"index {index_dir} names Milvus as its backend but no URI; rebuild with "
                                 f"`rag index build --index {index_dir} --backend milvus --milvus-uri URI`")
-    client = connect(uri, fix)
+    client = connect(uri, f"to serve it from another server, rebuild with `rag index build --index {index_dir} "
+                          "--backend milvus --milvus-uri URI`")
     counts = {"passages": manifest["passages"], "sentences": manifest["sentences"]}
     for table in ("passages", "sentences", "vocab"):
         name = names.get(table)
@@ -457,6 +458,13 @@ def wanted_backend(index_dir: Path, asked: dict | None) -> dict | None:
             return None
         return {"kind": "milvus", "uri": previous["uri"], "collection": previous.get("collection")}
     return asked if asked.get("kind") == "milvus" else None
+
+
+def check_reachable(index_dir: Path, asked: dict | None) -> None:
+    """Before a build embeds anything: the Milvus server it will upload to answers."""
+    target = wanted_backend(index_dir, asked)
+    if target is not None:
+        connect(target["uri"])
 
 
 def serve_build(data, folder: Path, index_dir: Path, asked: dict | None):
