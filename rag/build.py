@@ -27,6 +27,7 @@ from .embed import Encoder
 from .errors import CorpusError, RagError
 from .index import (STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
                     read_keys, save_vectors, write_manifest)
+from .milvus import check_reachable, serve_build
 from .sparse import SparseBuilder
 from .store import StoreWriter, TextStore
 from .text import TOKENIZER_VERSION, clean_for_embedding
@@ -108,7 +109,7 @@ def previous_index(index_dir: Path, encoder: Encoder) -> Previous:
     """The index at index_dir if it loads and was built by this encoder, else nothing to reuse.
     Its keyword tokeniser may be older: vectors do not depend on it."""
     try:
-        old = load_index(index_dir, any_tokenizer=True)
+        old = load_index(index_dir, any_tokenizer=True, local=True)
         keys = read_keys(Path(index_dir).resolve())
     except (RagError, OSError):  # absent, corrupt, other format: embed everything
         return Previous()
@@ -213,18 +214,22 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
                 progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
                 changes: Changes | None = None, calibrate: bool = True,
-                dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC) -> IndexData:
+                dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC,
+                backend: dict | None = None) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
     (manifest "build" counts reused and embedded texts). Unusable corpus files are skipped and
     named in one ``warn`` message (stderr by default). ``changes`` builds the corpus as it will be
     once those files are added or removed, without touching it yet. With ``calibrate``, the
-    manifest records the refusal threshold fitted to this corpus.
+    manifest records the refusal threshold fitted to this corpus. ``backend`` {"kind": "milvus", "uri",
+    "collection"} also serves the index from Milvus (rag/milvus.py), {"kind": "local"} not; None keeps
+    the backend of the index replaced.
     """
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
+    check_reachable(index_dir, backend)  # fail now, not after hours of embedding
     sources = sources_after(root, changes) if changes else None
     files = corpus.corpus_file_hashes(root, sources)
     folder = new_build_folder(index_dir)
@@ -246,7 +251,9 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         data = open_parts(index_dir, folder, manifest)
         if calibrate:
             data.manifest = write_manifest(folder, {**manifest, "calibration": calibration_of(data, encoder, index_dir)})
+        data, drop_replaced_collections = serve_build(data, folder, index_dir, backend)
         publish(index_dir, folder)
+        drop_replaced_collections()
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

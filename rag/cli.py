@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-size", type=int, default=None, help="passage size in characters")
     build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between passages in characters")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index is complete and fresh")
+    build.add_argument("--backend", choices=("local", "milvus"), default=None,
+                       help="serve the index from its folder (local) or from Milvus (default: as the index it replaces)")
+    build.add_argument("--milvus-uri", default=None, help="Milvus server (http://host:19530) or milvus-lite file (x.db)")
+    build.add_argument("--milvus-collection", default=None,
+                       help="prefix of the index's Milvus collections (default: rag_<index folder name>)")
     build.set_defaults(run=cmd_index_build)
     add = index.add_parser("add", help="copy files into an index's corpus folder and update the index")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt, .md, .html, .htm or .jsonl files")
@@ -132,9 +138,10 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     if args.if_stale and index_is_current(index_dir, corpus, args.model, params):
         print(f"index {index_dir} is up to date")
         return 0
+    backend = backend_arg(args)
     encoder = prepare_encoder(args.model, log=print_stderr)
     with progress_bar() as progress:
-        data = build_index(corpus, index_dir, encoder, params, progress)
+        data = build_index(corpus, index_dir, encoder, params, progress, backend=backend)
     print_built("built", index_dir, data)
     return 0
 
@@ -161,6 +168,19 @@ def cmd_index_remove(args: argparse.Namespace) -> int:
 
 def print_stderr(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def backend_arg(args: argparse.Namespace) -> dict | None:
+    """The build's --backend with its Milvus settings, checked before anything is embedded."""
+    if args.backend != "milvus":
+        if args.milvus_uri or args.milvus_collection:
+            raise RagError("--milvus-uri and --milvus-collection need --backend milvus")
+        return None if args.backend is None else {"kind": "local"}
+    uri = args.milvus_uri or os.environ.get("MILVUS_URI")
+    if not uri:
+        raise RagError("--backend milvus needs --milvus-uri URI (a server, http://host:19530, or a milvus-lite "
+                         "file, e.g. indexes/milvus.db) or MILVUS_URI set")
+    return {"kind": "milvus", "uri": uri, "collection": args.milvus_collection}
 
 
 def print_built(verb: str, index_dir: Path, data) -> None:

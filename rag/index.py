@@ -273,8 +273,9 @@ def verify_parts(index_dir: Path, manifest: dict, folder: Path | None = None, fu
                                     f"from the manifest); rebuild with `{fix}`")
 
 
-def load_index(index_dir: Path, any_tokenizer: bool = False) -> IndexData:
-    """Read every part from the one build folder the index link points to.
+def load_index(index_dir: Path, any_tokenizer: bool = False, local: bool = False) -> IndexData:
+    """Read every part from the one build folder the index link points to (``local``: its own parts
+    even when the manifest names a serving backend, as incremental builds want).
 
     The link is resolved once, so a rebuild that swaps it mid-load cannot mix two builds; if that
     rebuild also deleted the folder being read, the load starts again from the new link.
@@ -283,21 +284,26 @@ def load_index(index_dir: Path, any_tokenizer: bool = False) -> IndexData:
     for attempt in range(LOAD_ATTEMPTS):
         folder = index_dir.resolve()
         try:
-            return _load_folder(index_dir, folder, any_tokenizer)
+            return _load_folder(index_dir, folder, any_tokenizer, local)
         except (IndexMissingError, IndexCorruptError):
             if attempt + 1 == LOAD_ATTEMPTS or index_dir.resolve() == folder:
                 raise
     raise AssertionError("unreachable")
 
 
-def _load_folder(index_dir: Path, folder: Path, any_tokenizer: bool = False) -> IndexData:
+def _load_folder(index_dir: Path, folder: Path, any_tokenizer: bool = False, local: bool = False) -> IndexData:
     manifest = read_manifest(index_dir, folder, any_tokenizer)
     verify_parts(index_dir, manifest, folder)
-    return open_parts(index_dir, folder, manifest)
+    return open_parts(index_dir, folder, manifest, local)
 
 
-def open_parts(index_dir: Path, folder: Path, manifest: dict) -> IndexData:
-    """The index in ``folder`` with this manifest, opened (texts, codes and BM25 stay on disk)."""
+def open_parts(index_dir: Path, folder: Path, manifest: dict, local: bool = False) -> IndexData:
+    """The index in ``folder`` with this manifest, opened (texts, codes and BM25 stay on disk); served
+    from Milvus when the manifest names it as backend (rag/milvus.py), unless ``local``."""
+    if not local and (manifest.get("backend") or {}).get("kind") == "milvus":
+        from .milvus import open_index
+
+        return open_index(index_dir, manifest)
     fix = build_command(index_dir)
     try:
         store = TextStore(folder / STORE)
