@@ -10,7 +10,8 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -26,22 +27,60 @@ QUOTE_MARGIN = 0.08  # extra quotes must score within this of the best one
 # Weights chosen with `rag eval` on eval/dev.jsonl; the figures are in eval/reports.
 RANK_BONUS = 0.05  # added to a sentence from the best passage, shrinking as 1/rank
 OVERLAP_WEIGHT = 0.3  # times the share of the question's distinctive words the sentence contains
-QUANTITY_BONUS = 0.05  # a "how many / when" question prefers sentences that state a quantity
-UNIT_BONUS = 0.3  # ... and much prefers a number of the unit it asks for ("多少户" -> "300户")
-FOCUS_BONUS = 0.2  # times the share of the asked-about nouns (哪个纪念馆 -> 纪念馆) the sentence mentions
-PLACE_BONUS = 0.2  # a where-question prefers a sentence naming a new place (哪个县 -> 清水河县)
-REASON_BONUS = 0.1  # a why-question prefers a sentence with a cause or purpose word (由于…导致)
 
 # Confidence: the highest threshold that refuses at most 4% of answerable dev questions, rounded
 # (`rag eval` reports it as "calibrated_threshold_on_this_set"). Higher means more confident.
 MIN_CONFIDENCE = 0.40
-FOCUS_PENALTY = 0.2  # the noun the question asks about appears in no candidate sentence
-UNSTATED_PENALTY = 1.0  # nothing states the asked value, role or place (see confidence)
-PLACE_LOOKS = 2  # a where-question's place must be named in one of the 2 best sentences
-REASON_LOOKS = 3  # a why-question's cause or purpose should be given in one of the 3 best sentences
-REASON_PENALTY = 0.3  # ... else confidence drops by this, softly: reasons often go without a cause word
-ACTION_LOOKS = 3  # a how-question's action (怎么计算 -> 计算) should be named in one of the 3 best sentences
-ACTION_PENALTY = 0.2  # ... else confidence drops by this, softly: an answer may say it in other words
+
+
+@dataclass(frozen=True)
+class Check:
+    """One answer-type check: what it looks for in the question, how it tests a sentence, what a
+    sentence that passes gains and what an answer that fails loses.
+
+    asked: the question asks for it (from its frame: rag.question.analyse reads the question once).
+    holds: how far a sentence passes, 0..1 (True/False for most).
+    bonus: added to a passing sentence's score (times holds). ``ranks``: the bonus counts in the
+        sentence's relevance too; the where/why bonuses do not, or they would promote a sentence
+        into the very check they reward (see Candidate.relevance).
+    penalty: taken off the answer's confidence when the check fails: none of the ``looks`` most
+        relevant sentences passes (None: no candidate at all), or, ``together``, the candidates
+        together do not pass (every focus noun somewhere). ``gate``: the confidence is the best
+        cosine among passing sentences only; the penalty applies when none passes.
+    """
+
+    name: str
+    asked: Callable[[q.QuestionFrame], bool]
+    holds: Callable[[q.QuestionFrame, q.Sentence], float]
+    bonus: float = 0.0
+    ranks: bool = True
+    penalty: float = 0.0
+    looks: int | None = None
+    together: Callable[[q.QuestionFrame, list[q.Sentence]], bool] | None = None
+    gate: bool = False
+
+
+# In the order their bonuses are added and their penalties taken (sums in this order).
+CHECKS = (
+    # "多少 / 何时": a sentence stating some quantity.
+    Check("quantity", lambda f: f.wants_quantity, lambda f, s: q.states_quantity(s), bonus=0.05),
+    # "多少户": a number of the asked unit, next to what is counted ("300户").
+    Check("unit", lambda f: f.unit_pattern is not None, q.states_asked_unit, bonus=0.3),
+    # Any how-many/when question: only a sentence stating such a value can answer.
+    Check("value", lambda f: f.asks_value, q.states_asked_value, penalty=1.0, gate=True),
+    # "支队长是谁": the role, whole and followed by its holder's name.
+    Check("role", lambda f: f.role is not None, lambda f, s: q.names_role(f, [s]), penalty=1.0),
+    # "在哪里 / 哪个县": a place the question does not name, of the asked kind (清水河县).
+    Check("place", lambda f: f.wants_place, q.names_new_place, bonus=0.2, ranks=False, penalty=1.0, looks=2),
+    # "为什么": a cause or purpose word (由于…导致); softly, reasons often go without one.
+    Check("reason", lambda f: f.wants_reason, lambda f, s: q.gives_asked_reason(f, [s]), bonus=0.1, ranks=False,
+          penalty=0.3, looks=3),
+    # "怎么计算": the action named; softly, an answer may say it in other words.
+    Check("action", lambda f: bool(f.action), lambda f, s: q.names_action(f, [s]), penalty=0.2, looks=3),
+    # "哪个纪念馆": the nouns asked about (纪念馆), as a share; every one somewhere among the candidates.
+    Check("focus", lambda f: bool(f.focus), q.focus_share, bonus=0.2, penalty=0.2, together=q.mentions_focus),
+)
+CHECK = {c.name: c for c in CHECKS}
 
 
 @dataclass(frozen=True)
@@ -50,26 +89,34 @@ class Candidate:
     cosine: float  # between question and sentence vectors
     hit_rank: int  # 0 for the best passage
     overlap: float = 0.0  # share of the question's distinctive words (weighted) in the sentence
-    states_quantity: bool = False  # only set for questions that ask for a quantity
-    states_unit: bool = False  # states a number of the unit the question asks for
-    states_asked_value: bool = False  # could answer a how-many/when question (rag.question.states_asked_value)
-    focus_share: float = 0.0  # share of the question's focus nouns the sentence mentions
-    names_place: bool = False  # names a place the where-question does not (rag.question.names_new_place)
-    gives_reason: bool = False  # holds a cause or purpose word, for a why-question
+    holds: dict[str, float] = field(default_factory=dict)  # check name -> how far the sentence passes (asked checks)
+    read: q.Sentence | None = field(default=None, compare=False, repr=False)  # the sentence as the checks read it
 
     @property
     def relevance(self) -> float:
         """How well the sentence matches the question, before the place and reason bonuses; the
         where/why checks look at the best sentences by this, or the bonuses would promote any
         sentence naming a place into the sentences checked for one."""
-        return (self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap
-                + QUANTITY_BONUS * self.states_quantity + UNIT_BONUS * self.states_unit
-                + FOCUS_BONUS * self.focus_share)
+        total = self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap
+        for check in CHECKS:
+            if check.ranks and check.bonus:
+                total += check.bonus * self.holds.get(check.name, 0.0)
+        return total
 
     @property
     def score(self) -> float:
         """What quotes are ranked by."""
-        return self.relevance + PLACE_BONUS * self.names_place + REASON_BONUS * self.gives_reason
+        total = self.relevance
+        for check in CHECKS:
+            if not check.ranks and check.bonus:
+                total += check.bonus * self.holds.get(check.name, 0.0)
+        return total
+
+    def passes(self, name: str) -> bool:
+        return bool(self.holds.get(name))
+
+    def as_read(self) -> q.Sentence:
+        return self.read or q.Sentence(self.sentence.text)
 
 
 class SentenceStore:
@@ -93,7 +140,8 @@ class SentenceStore:
 
 def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
                frame: q.QuestionFrame) -> list[Candidate]:
-    """Each sentence of the top passages once, tagged with the best rank it was found at."""
+    """Each sentence of the top passages once, tagged with the best rank it was found at and
+    with how far it passes each check the question asks for."""
     rank_of: dict[int, int] = {}
     for rank, hit in enumerate(hits[:HITS_CONSIDERED]):
         for sid in store.within(hit.source, hit.start, hit.end):
@@ -102,12 +150,14 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     cosines = (store.vectors.vectors(ids) @ query_vector).tolist() if ids else []
     sentences = [store.sentences[sid] for sid in ids]
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
-    return [Candidate(s, cos, rank_of[sid], overlap,
-                      frame.wants_quantity and q.states_quantity(s.text), q.states_asked_unit(frame, s.text),
-                      frame.asks_value and q.states_asked_value(frame, s.text), q.focus_share(frame, s.text),
-                      frame.wants_place and q.names_new_place(frame.text, s.text),
-                      frame.wants_reason and q.gives_asked_reason(frame, [s.text]))
-            for sid, s, cos, overlap in zip(ids, sentences, cosines, overlaps)]
+    asked = [check for check in CHECKS if check.asked(frame)]
+    reads = [q.Sentence(s.text) for s in sentences]  # each sentence normalised once, for every check
+    return [Candidate(s, cos, rank_of[sid], overlap, checked(frame, asked, read), read)
+            for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
+
+
+def checked(frame: q.QuestionFrame, asked: list[Check], sentence: q.Sentence) -> dict[str, float]:
+    return {check.name: check.holds(frame, sentence) for check in asked}
 
 
 def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[float]:
@@ -135,24 +185,19 @@ def sentence_words(text: str) -> frozenset[str]:
 
 def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     """How sure we are that the candidates answer: the best cosine among sentences that could
-    answer, less a penalty for each check the candidates fail (the README tells the checks)."""
-    if frame.asks_value:
-        able = [c.cosine for c in cands if c.states_asked_value]
-        best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
-    else:
-        best = max((c.cosine for c in cands), default=float("-inf"))
-    texts = [c.sentence.text for c in cands]
-    # Each candidate already knows whether it names a new place or gives a reason (see candidates).
+    answer, less the penalty of each check the candidates fail (the README tells the checks)."""
+    best = max((c.cosine for c in cands), default=float("-inf"))
     most_relevant = sorted(cands, key=lambda c: (-c.relevance, c.sentence.source, c.sentence.start))
-    unanswered = [not q.names_role(frame, texts),
-                  frame.wants_place and not any(c.names_place for c in most_relevant[:PLACE_LOOKS])]
-    best -= UNSTATED_PENALTY * sum(unanswered)
-    if frame.wants_reason and not any(c.gives_reason for c in most_relevant[:REASON_LOOKS]):
-        best -= REASON_PENALTY
-    if not q.names_action(frame, [c.sentence.text for c in most_relevant[:ACTION_LOOKS]]):
-        best -= ACTION_PENALTY
-    if not q.mentions_focus(frame, texts):
-        best -= FOCUS_PENALTY
+    for check in CHECKS:
+        if not check.penalty or not check.asked(frame):
+            continue
+        if check.gate:
+            able = [c.cosine for c in cands if c.passes(check.name)]
+            best = max(able) if able else best - check.penalty
+        elif check.together is not None:
+            best -= check.penalty * (not check.together(frame, [c.as_read() for c in cands]))
+        else:
+            best -= check.penalty * (not any(c.passes(check.name) for c in most_relevant[:check.looks]))
     return best
 
 
