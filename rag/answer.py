@@ -2,17 +2,22 @@
 
 The index stores every sentence with its own vector, so choosing quotes costs a few dot
 products, not another model call. How sentences are scored and how the answer's confidence is
-reckoned is told once, in the README ("How it works", rag/answer.py); below MIN_CONFIDENCE the
-answer has no quotes.
+reckoned is told once, in the README ("How it works", rag/answer.py); below the index's refusal
+threshold the answer has no quotes. The weights are fitted (eval/fit_weights.py) and shipped in
+one versioned file, rag/params/answer-v<N>.json; every `rag eval` report names it and its hash.
 """
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import hashlib
+import json
 import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -23,14 +28,18 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-QUOTE_MARGIN = 0.08  # extra quotes must score within this of the best one
-# Weights chosen with `rag eval` on eval/dev.jsonl; the figures are in eval/reports.
-RANK_BONUS = 0.05  # added to a sentence from the best passage, shrinking as 1/rank
-OVERLAP_WEIGHT = 0.3  # times the share of the question's distinctive words the sentence contains
+PARAMS_FILE = "answer-v0.json"  # in rag/params/
 
-# Confidence: the highest threshold that refuses at most 4% of answerable dev questions, rounded
-# (`rag eval` reports it as "calibrated_threshold_on_this_set"). Higher means more confident.
-MIN_CONFIDENCE = 0.40
+# Set from the params file by use_params (below the checks):
+QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
+RANK_BONUS = 0.0  # added to a sentence from the best passage, shrinking as 1/rank
+OVERLAP_WEIGHT = 0.0  # times the share of the question's distinctive words the sentence contains
+CONFIDENCE_WEIGHTS: dict[str, float] = {}  # answer features (see answer_features) added to the confidence
+# The refusal threshold of an index without its own calibration (rag/calibration.py): the highest
+# threshold that refuses at most 4% of the answerable dev questions. Higher means more confident.
+MIN_CONFIDENCE = 0.0
+PARAMS: dict = {}
+PARAMS_ID: dict = {}  # {"file", "name", "version", "sha256"}: recorded in every rag eval report
 
 
 @dataclass(frozen=True)
@@ -60,27 +69,57 @@ class Check:
     gate: bool = False
 
 
-# In the order their bonuses are added and their penalties taken (sums in this order).
+# In the order their bonuses are added and their penalties taken (sums in this order). Bonus and
+# penalty: from the params file (use_params).
 CHECKS = (
     # "多少 / 何时": a sentence stating some quantity.
-    Check("quantity", lambda f: f.wants_quantity, lambda f, s: q.states_quantity(s), bonus=0.05),
+    Check("quantity", lambda f: f.wants_quantity, lambda f, s: q.states_quantity(s)),
     # "多少户": a number of the asked unit, next to what is counted ("300户").
-    Check("unit", lambda f: f.unit_pattern is not None, q.states_asked_unit, bonus=0.3),
+    Check("unit", lambda f: f.unit_pattern is not None, q.states_asked_unit),
     # Any how-many/when question: only a sentence stating such a value can answer.
-    Check("value", lambda f: f.asks_value, q.states_asked_value, penalty=1.0, gate=True),
+    Check("value", lambda f: f.asks_value, q.states_asked_value, gate=True),
     # "支队长是谁": the role, whole and followed by its holder's name.
-    Check("role", lambda f: f.role is not None, lambda f, s: q.names_role(f, [s]), penalty=1.0),
+    Check("role", lambda f: f.role is not None, lambda f, s: q.names_role(f, [s])),
     # "在哪里 / 哪个县": a place the question does not name, of the asked kind (清水河县).
-    Check("place", lambda f: f.wants_place, q.names_new_place, bonus=0.2, ranks=False, penalty=1.0, looks=2),
+    Check("place", lambda f: f.wants_place, q.names_new_place, ranks=False, looks=2),
     # "为什么": a cause or purpose word (由于…导致); softly, reasons often go without one.
-    Check("reason", lambda f: f.wants_reason, lambda f, s: q.gives_asked_reason(f, [s]), bonus=0.1, ranks=False,
-          penalty=0.3, looks=3),
+    Check("reason", lambda f: f.wants_reason, lambda f, s: q.gives_asked_reason(f, [s]), ranks=False, looks=3),
     # "怎么计算": the action named; softly, an answer may say it in other words.
-    Check("action", lambda f: bool(f.action), lambda f, s: q.names_action(f, [s]), penalty=0.2, looks=3),
+    Check("action", lambda f: bool(f.action), lambda f, s: q.names_action(f, [s]), looks=3),
     # "哪个纪念馆": the nouns asked about (纪念馆), as a share; every one somewhere among the candidates.
-    Check("focus", lambda f: bool(f.focus), q.focus_share, bonus=0.2, penalty=0.2, together=q.mentions_focus),
+    Check("focus", lambda f: bool(f.focus), q.focus_share, together=q.mentions_focus),
 )
 CHECK = {c.name: c for c in CHECKS}
+
+
+def read_params(name: str = PARAMS_FILE) -> tuple[dict, bytes]:
+    """A params file of rag/params (package data) or a path: (its contents, its bytes)."""
+    from .errors import RagError
+
+    try:
+        raw = (resources.files("rag") / "params" / name).read_bytes() if "/" not in name else open(name, "rb").read()
+        return json.loads(raw), raw
+    except (OSError, ValueError) as exc:
+        raise RagError(f"cannot read answer params {name} ({exc}); reinstall the package or pass a valid "
+                       "params file (eval/fit_weights.py writes them)") from None
+
+
+def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
+    """Set the scoring and confidence weights (the fit script swaps them; answers read them per call)."""
+    global QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT, CONFIDENCE_WEIGHTS, MIN_CONFIDENCE, CHECKS, CHECK, PARAMS, PARAMS_ID
+    raw = raw if raw is not None else json.dumps(params, sort_keys=True).encode()
+    score = params["score"]
+    QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT = score["quote_margin"], score["rank_bonus"], score["overlap"]
+    CONFIDENCE_WEIGHTS = dict(params["confidence"])
+    MIN_CONFIDENCE = params["min_confidence"]
+    CHECKS = tuple(dataclasses.replace(c, **params["checks"][c.name]) for c in CHECKS)
+    CHECK = {c.name: c for c in CHECKS}
+    PARAMS = params
+    PARAMS_ID = {"file": file, "name": params["name"], "version": params["version"],
+                 "sha256": hashlib.sha256(raw).hexdigest()[:16]}
+
+
+use_params(*read_params(), file=PARAMS_FILE)
 
 
 @dataclass(frozen=True)
@@ -189,7 +228,7 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     best = max((c.cosine for c in cands), default=float("-inf"))
     most_relevant = sorted(cands, key=lambda c: (-c.relevance, c.sentence.source, c.sentence.start))
     for check in CHECKS:
-        if not check.penalty or not check.asked(frame):
+        if not (check.penalty or check.gate) or not check.asked(frame):
             continue
         if check.gate:
             able = [c.cosine for c in cands if c.passes(check.name)]
@@ -198,7 +237,23 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
             best -= check.penalty * (not check.together(frame, [c.as_read() for c in cands]))
         else:
             best -= check.penalty * (not any(c.passes(check.name) for c in most_relevant[:check.looks]))
+    for name, value in answer_features(frame, cands).items():
+        best += CONFIDENCE_WEIGHTS[name] * value
     return best
+
+
+def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str, float]:
+    """What the confidence weighs besides the best cosine and the checks (weights 0: not computed).
+    coverage: the share of the question's words found in some candidate sentence (a question about
+    an article the index lacks names things no candidate does); top_overlap: the highest share of
+    the question's distinctive words in one sentence."""
+    out = {}
+    if CONFIDENCE_WEIGHTS.get("coverage"):
+        found = frozenset().union(*(sentence_words(c.sentence.text) for c in cands))
+        out["coverage"] = len(frame.terms & found) / len(frame.terms) if frame.terms else 1.0
+    if CONFIDENCE_WEIGHTS.get("top_overlap"):
+        out["top_overlap"] = max((c.overlap for c in cands), default=0.0)
+    return out
 
 
 def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | None = None) -> list[Quote]:
