@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Digits and numerals: "300", "３００", "三百", "两万".
-NUMERALS = "0-9０-９一二三四五六七八九十百千万两"
+NUMERALS = "0-9０-９一二三四五六七八九十百千万亿两"
 
 # --- quantities ---------------------------------------------------------------------------------
 
@@ -77,7 +77,8 @@ class PlaceKind:
     """A kind of place and how questions and articles use it.
 
     answered_by: the kinds of name that answer "哪个<kind>" (哪个县: 清水河县 or 阿拉善右旗), in
-        the order they are tried; empty when questions do not ask for this kind.
+        the order they are tried; empty when questions do not ask for this kind; "*": any place
+        name answers (哪个城市: 赤峰市, but also 伦敦).
     asked_where: "哪个<kind>" asks where (哪个社区); "哪个大队" does not.
     title_place: an administrative unit whose name may stand before an officer's title
         (赤峰市委书记, 巴林左旗的旗委书记) and ends a place name, not a person's.
@@ -102,7 +103,7 @@ PLACE_KINDS = (
     _place("自治区"),
     _place("盟", title_place=True),
     _place("市", "市", asked_where=True, title_place=True, ends_place="named"),
-    _place("城市", "市", asked_where=True),
+    _place("城市", "*", asked_where=True),
     _place("县", "县 旗", asked_where=True, title_place=True, ends_place="named"),
     _place("旗", "旗 县", asked_where=True, title_place=True, ends_place="named"),
     _place("区", "区", asked_where=True, title_place=True, ends_place="named"),

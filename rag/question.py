@@ -291,7 +291,7 @@ def _pos_words(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def states_quantity(sentence: str | Sentence) -> bool:
-    return bool(STATES_QUANTITY.search(read(sentence).text))
+    return bool(STATES_QUANTITY.search(read(sentence).folded))
 
 
 def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
@@ -301,8 +301,8 @@ def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     if frame.unit_pattern is not None:
         return states_asked_unit(frame, s)
     if frame.wants_date:  # a date, in a sentence naming the event it dates ("2014年成立" for "哪一年成立")
-        return bool(STATES_DATE.search(s.text)) and (frame.event is None or mentions_event(frame.event, s.folded))
-    return bool(STATES_QUANTITY.search(s.text))
+        return bool(STATES_DATE.search(s.folded)) and (frame.event is None or mentions_event(frame.event, s.folded))
+    return bool(STATES_QUANTITY.search(s.folded))
 
 
 COUNTED_NEARBY = 4  # characters allowed between the number and what it counts ("网格236个", "283个党组织")
@@ -328,7 +328,7 @@ def states_asked_unit(frame: QuestionFrame, sentence: str | Sentence) -> bool:
 
 # "在哪里 / 哪个社区 / 哪所学校" ask for a place; "在哪一年 / 在哪些方面 / 在哪个大队" do not.
 _PLACE_NOUNS = _any(k.name for k in PLACE_KINDS if k.asked_where)
-ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日种类样])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
+ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日种类样场次届])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
                         rf"|哪些(?:{_any(WHERE_AFTER_WHICH_SOME)})|哪所|\bwhere\b", re.I)
 # "问题出在哪" asks what went wrong, not where (演出在哪里举行 does ask where).
 NOT_WHERE = re.compile(f"(?:{_any(WENT_WRONG_NOUNS)})" + r"\w{0,4}?出在哪")
@@ -386,13 +386,16 @@ def names_action(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
 
 def gives_asked_reason(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """False when a why-question's texts hold no cause or purpose word at all."""
-    return not frame.wants_reason or any(STATES_REASON.search(read(text).text) for text in texts)
+    return not frame.wants_reason or any(STATES_REASON.search(read(text).folded) for text in texts)
 
 
 def asked_place_kinds(question: str) -> str | None:
     """"哪个县" -> "县|旗": the kinds of name that answer, when the question names the kind of place."""
     kind = ASKS_PLACE_KIND.search(question)
-    return _PLACE_KINDS[kind.group(1)] if kind else None
+    if not kind or _PLACE_KINDS[kind.group(1)] == "*":
+        return None
+    # The kind must end a word: 哪个区域 and 哪个县市 do not ask for a 区 or a 县.
+    return _PLACE_KINDS[kind.group(1)] if any(end == kind.end(1) for _, end, _, _ in _words(question)) else None
 
 
 def names_new_place(frame: QuestionFrame, sentence: str | Sentence) -> bool:

@@ -363,3 +363,26 @@ def test_aspect_verbs_do_not_name_the_dated_event():
 def test_who_did_it_asks_no_role_of_the_thing_done():
     assert analyse("建立国际联盟的想法是谁提出的?").role is None
     assert analyse("支队长是谁?").role == "支队长"
+
+
+def test_traditional_sentences_state_quantities_dates_and_causes():
+    """The sentence tests read the normalised sentence, as the question is read: 個, 億, 為了."""
+    assert states_quantity("人口約有2億人。") and states_quantity("共有3個村。")
+    assert states_asked_unit(analyse("目前全世界約有多少台機車?"), "目前全世界約有2億台機車。")
+    assert states_asked_value(analyse("何時成立?"), "該會於１９８８年成立。")
+    assert gives_asked_reason(analyse("為什麼改名?"), ["為了紀念他，改名為中山路。"])
+
+
+@pytest.mark.parametrize("question, kinds", [("旅港福建商會位於香港的哪一個區域?", None),
+                                             ("美麗島事件發生於哪一個縣市?", None),
+                                             ("哪一個城市最先使用混合動力巴士?", None),
+                                             ("服务中心设在包头市哪个区?", "区"), ("培训班在哪个县办的?", "县|旗")])
+def test_the_asked_kind_of_place_is_a_word_of_its_own(question, kinds):
+    """哪个区域 and 哪个县市 ask where, not for a 区 or a 县; 哪个城市 is answered by 伦敦 as by 赤峰市."""
+    frame = analyse(question)
+    assert frame.wants_place and frame.place_kinds == kinds
+
+
+def test_which_match_is_no_where_question():
+    assert not analyse("巴西是在哪場比賽奪冠的?").wants_place
+    assert not analyse("他在哪届大会上当选?").wants_place
