@@ -1,16 +1,39 @@
 """Quote selection on hand-made sentences and vectors."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
-from rag.answer import (CHECK, MIN_CONFIDENCE, Candidate, SentenceStore, candidates, confidence, merge_adjacent,
+from rag import answer
+from rag.answer import (Candidate, SentenceStore, candidates, confidence, merge_adjacent,
                         select_quotes, word_overlaps)
 from rag.question import analyse
 from rag.dense import DenseIndex
 from rag.types import Hit, Passage, Quote
 
 TEXT = "第一句话。第二句话。第三句。"
+
+
+@pytest.fixture(autouse=True)
+def hand_set_weights():
+    """These tests pin how the checks work (gate, looks, penalties), with the hand-set weights
+    (round numbers); the shipped, fitted weights are checked against data by eval/fit_weights.py."""
+    answer.use_params(*answer.read_params("answer-v0.json"), file="answer-v0.json")
+    yield
+    answer.use_params(*answer.read_params(), file=answer.PARAMS_FILE)
+
+
+def test_the_shipped_params_cover_every_check_and_are_recorded():
+    params, raw = answer.read_params()
+    assert set(params["checks"]) == set(answer.CHECK)
+    assert all(c["penalty"] >= 0 and c["bonus"] >= 0 for c in params["checks"].values())
+    assert 0 < params["calibration_percentile"] < 50 and params["version"] >= 1
+    answer.use_params(params, raw, answer.PARAMS_FILE)
+    assert answer.PARAMS_ID == {"file": answer.PARAMS_FILE, "name": "answer", "version": params["version"],
+                                "sha256": hashlib.sha256(raw).hexdigest()[:16]}
+    assert answer.MIN_CONFIDENCE == params["min_confidence"]
 
 
 def sentence(start: int, end: int, source: str = "a.txt") -> Passage:
@@ -138,7 +161,7 @@ def test_a_why_question_needs_a_cause_or_purpose_in_its_best_sentences():
     frame, cands = frame_and_candidates("张斌是因为什么事迹被授予全国见义勇为模范的?", premise, [0.65, 0.5])
     assert frame.wants_reason
     conf = confidence(frame, cands)
-    assert conf == pytest.approx(0.65 - CHECK["reason"].penalty) and conf < MIN_CONFIDENCE  # the premise restated, no reason
+    assert conf == pytest.approx(0.65 - answer.CHECK["reason"].penalty) and conf < answer.MIN_CONFIDENCE  # the premise restated, no reason
     reason = ["乌力吉口岸正处于建设阶段,随着大量外来务工人员涌入,产生不少矛盾纠纷。"]
     frame, cands = frame_and_candidates("乌力吉口岸为什么会出现不少矛盾纠纷?", reason, [0.8])
     assert confidence(frame, cands) == pytest.approx(0.8)
@@ -148,7 +171,7 @@ def test_a_how_question_needs_its_action_named_in_its_best_sentences():
     premise = ["“市委、市政府安排了网格化管理经费,并实施网格员‘以奖代补’政策。”"]
     frame, cands = frame_and_candidates("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", premise, [0.55])
     conf = confidence(frame, cands)
-    assert conf == pytest.approx(0.55 - CHECK["action"].penalty) and conf < MIN_CONFIDENCE
+    assert conf == pytest.approx(0.55 - answer.CHECK["action"].penalty) and conf < answer.MIN_CONFIDENCE
     told = ["奖金按网格员季度考核得分计算,每分50元。"]
     frame, cands = frame_and_candidates("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", told, [0.6])
     assert confidence(frame, cands) == pytest.approx(0.6)
