@@ -41,7 +41,7 @@ MONEY_NOUNS = ("收入 工资 薪酬 价格 票价 奖金 利润 费用 资金 �
 PEOPLE_NOUNS = ("游客 人口 居民 学员 党员 群众 村民 职工 员工 民警 志愿者 老年人 老人 儿童 学生 孩子 干部 选手 观众 工人 "
                 "人员").split()
 # Nouns for a share: "满意率是多少" asks for a percentage.
-RATE_NOUNS = ("比例", "占比", "比重")
+RATE_NOUNS = ("比例", "占比", "比重", "百分比")
 
 # --- dates and events ---------------------------------------------------------------------------
 
@@ -158,4 +158,9 @@ LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理
 # --- words that name nothing in particular ------------------------------------------------------
 
 GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工作 活动 单位 人员 内容 方式 办法 措施 作用 意义 "
-                          "一共 总共 共有 具体 现在 分别 主要 大概 大约 设施 领导 发生 进行 出现".split())
+                          "一共 总共 共有 具体 现在 分别 主要 大概 大约 设施 领导 发生 进行 出现 "
+                          "时候 之后 之前 以后 以前 样子".split())
+# Classes whose members are named without the class word: 哪个国家 is answered by 法国, 哪个朝代
+# by 元代, 多少比例 by 30%; such a noun is no focus an answer must mention (哪个纪念馆 is:
+# 集宁战役纪念馆 ends in its kind).
+CLASS_NOUNS = frozenset("国家 朝代 民族 语言 宗教 身份 身分 职业 季节 颜色 年代 世纪 品种 物种 比例 占比 比重 百分比".split())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import (AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES, CAUSE_WORDS,
+                      CLASS_NOUNS,
                       CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, FOCUS_MEASURES, GENERIC_WORDS, HOW_WORDS,
                       LIGHT_VERBS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
@@ -49,7 +50,7 @@ ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", 
 _MONEY = _any(MONEY_NOUNS)
 ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
 # "满意率是多少 / 占比多少": a share, stated in % (or 成, 百分之).
-ASKS_RATE = re.compile(r"(?:率(?![领先队])|" + _any(RATE_NOUNS) + r")\w{0,3}多少")  # 率领多少党员 counts people
+ASKS_RATE = re.compile(r"(?:率(?![领先队])|" + _any(RATE_NOUNS) + r")\w{0,3}多少|多少(?:" + _any(RATE_NOUNS) + ")")  # 率领多少党员 counts people
 # "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
 _PEOPLE = _any(PEOPLE_NOUNS)
 ASKS_PEOPLE = re.compile(rf"多少({_PEOPLE})|({_PEOPLE})\w{{0,4}}?多少(?![名位个人户元钱])")
@@ -254,7 +255,7 @@ def focus_nouns(question: str) -> list[str]:
     # After 多少/几/哪: the first word, a thing ('哪家公司' -> 公司) or an event ('哪一年加入' -> 加入):
     # a date of some other event does not answer.
     found += [ws[0][0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m))]
-    return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS and len(w) >= 2]
+    return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS | CLASS_NOUNS and len(w) >= 2]
 
 
 # Parts of speech that never name the thing asked about: particles, adverbs, prepositions,

@@ -386,3 +386,16 @@ def test_the_asked_kind_of_place_is_a_word_of_its_own(question, kinds):
 def test_which_match_is_no_where_question():
     assert not analyse("巴西是在哪場比賽奪冠的?").wants_place
     assert not analyse("他在哪届大会上当选?").wants_place
+
+
+@pytest.mark.parametrize("question, focus", [("喇叭裙是哪一個國家的服飾?", ()), ("施護是哪一個朝代的人?", ("施护",)),
+                                             ("政治轮训期间民警参观了哪个纪念馆?", ("纪念馆",)),
+                                             ("内地新娘在哪一年之后成为新移民主体?", ())])
+def test_a_class_word_is_no_focus_an_answer_must_mention(question, focus):
+    """哪个国家 is answered by 法国, 哪个朝代 by 元代: the class word is not in the answer (哪个纪念馆 is)."""
+    assert analyse(question).focus == focus
+
+
+def test_how_large_a_share_asks_for_a_percentage():
+    frame = analyse("信仰基督教的人口大約占多少比例?")
+    assert states_asked_unit(frame, "信仰基督教的人口約占12%。") and not states_asked_unit(frame, "教徒約有80萬人。")
