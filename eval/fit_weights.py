@@ -297,16 +297,21 @@ def fit_confidence(questions: list[Question], start: dict[str, float], sweeps: i
     groups = [(np.array([q.index == c and q.answerable for q in questions]),
                np.array([q.index == c and not q.answerable for q in questions])) for c in sorted({q.index for q in questions})]
 
-    def objective(theta: np.ndarray) -> float:
+    def refused(theta: np.ndarray) -> np.ndarray:
+        """Per corpus: the unanswerable questions refused at MAX_REFUSED of the answerable refused."""
         conf = cos - fails @ theta[:len(PENALTY_CHECKS)] + extras @ theta[len(PENALTY_CHECKS):]
-        total = 0.0
+        out = []
         for ans, una in groups:
             kept = np.sort(conf[ans])
             threshold = kept[int(MAX_REFUSED * len(kept))]
-            total += np.mean(conf[una] < threshold) if una.any() else 0.0
-        return total / len(groups)
+            out.append(np.mean(conf[una] < threshold) if una.any() else 0.0)
+        return np.array(out)
+
+    def objective(theta: np.ndarray) -> float:
+        return float(refused(theta).mean())
 
     theta = np.array([start[n] for n in names], dtype=float)
+
     best = objective(theta)
     for _ in range(sweeps):
         for k, name in enumerate(names):
