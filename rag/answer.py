@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import numpy as np
 
 from . import question as q
 from .dense import DenseIndex
+from .lexicon import SPEECH_VERBS
 from .text import tokenize
 from .types import Hit, Passage, Quote
 
@@ -212,8 +214,8 @@ def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[
     counts = Counter(w for words in words_of for w in words)
     n = len(sentences)
     weight = {w: math.log((n + 1) / (counts[w] + 0.5)) for w in question_words}
-    total = sum(weight.values())
-    return [sum(weight[w] for w in words) / total for words in words_of]
+    total = sum(weight[w] for w in sorted(question_words))  # sorted: the same sum in every process (hash order)
+    return [sum(weight[w] for w in sorted(words)) / total for words in words_of]
 
 
 @lru_cache(maxsize=65536)
@@ -268,12 +270,61 @@ def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | N
             break
         if all(cand.sentence.text != c.sentence.text for c in chosen):
             chosen.append(cand)
-    return merge_adjacent([to_quote(c) for c in chosen])
+    return merge_adjacent(distinct(news_units(chosen, cands)))
 
 
 def to_quote(c: Candidate) -> Quote:
     s = c.sentence
     return Quote(s.text, s.source, s.start, s.end, s.title, round(c.score, 4), s.date)
+
+
+UNIT_CAP = 220  # characters a quote may grow to by whole neighbouring sentences
+# A sentence that only says who spoke ('……敖云娜感激地说。'): the words it attributes come before it.
+ATTRIBUTION = re.compile(r"^[^“”\"「」]{1,30}(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+                         + r")[\u4e00-\u9fff]{0,2}[。！!]?$")
+# A sentence that announces what follows: speech ('他说：') or a list ('主要有以下几点：').
+LEADS_ON = re.compile(r"[：:]$|(?:如下|以下几[点个项条方面])[。：:]?$")
+
+
+def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
+    """Each chosen sentence as the unit news writing makes of it, verbatim and contiguous, at most
+    UNIT_CAP characters: an attribution with the words it attributes, a lead with its items or
+    quoted words, and for a why or how question the answering sentence with its continuation.
+    Only sentences among the candidates that touch it in the file are joined."""
+    by_start = {(c.sentence.source, c.sentence.start): c.sentence for c in cands}
+    by_end = {(c.sentence.source, c.sentence.end): c.sentence for c in cands}
+    units = []
+    for c in chosen:
+        s = c.sentence
+        start, end, text = s.start, s.end, s.text
+        if ATTRIBUTION.match(text.strip()) and (before := by_end.get((s.source, start))) \
+                and len(before.text) + len(text) <= UNIT_CAP:
+            start, text = before.start, before.text + text
+        follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) else 0
+        while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.text) <= UNIT_CAP:
+            end, text, follow = after.end, text + after.text, follow - 1
+        units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
+    return units
+
+
+def distinct(units: list[Quote]) -> list[Quote]:
+    """Units in rank order, none twice: one inside another gives way to it, at the better rank."""
+    kept: list[Quote] = []
+    for unit in units:
+        if any(inside(unit, k) for k in kept):
+            continue
+        holders = [i for i, k in enumerate(kept) if inside(k, unit)]
+        if holders:
+            first = kept[holders[0]]
+            kept = [k for i, k in enumerate(kept) if i not in holders[1:]]
+            kept[holders[0]] = Quote(unit.text, unit.source, unit.start, unit.end, unit.title, first.score, unit.date)
+        else:
+            kept.append(unit)
+    return kept
+
+
+def inside(quote: Quote, other: Quote) -> bool:
+    return quote.source == other.source and other.start <= quote.start and quote.end <= other.end
 
 
 def merge_adjacent(quotes: list[Quote]) -> list[Quote]:

@@ -192,3 +192,28 @@ def test_the_place_bonus_does_not_promote_a_sentence_into_the_place_check():
     assert max(cands, key=lambda c: c.score).sentence.text == texts[0]
     assert sorted(cands, key=lambda c: -c.score)[1].sentence.text == texts[2]  # promoted for quoting ...
     assert confidence(frame, cands) < 0  # ... but not among the two most relevant sentences checked
+
+
+def test_an_attribution_is_quoted_with_the_words_it_attributes():
+    texts = ["“这些年日子越过越好。”", "镇里群众敖云娜感激地说。", "镇里还修了路。"]
+    frame, cands = frame_and_candidates("群众为什么感激?", texts, [0.3, 0.8, 0.2])
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert first.text.startswith(texts[0] + texts[1]) and (first.start, first.text) == (0, "".join(texts)[:first.end])
+
+
+def test_a_list_lead_is_quoted_with_its_items_within_the_cap():
+    items = [f"{n}是完善第{n}项制度。" for n in "一二三四五六七八九十"] * 3
+    texts = ["主要做法有以下几点："] + items
+    frame, cands = frame_and_candidates("有哪些做法?", texts, [0.8] + [0.1] * len(items))
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert first.text.startswith(texts[0] + items[0] + items[1])
+    assert len(first.text) <= answer.UNIT_CAP < len("".join(texts))
+    assert first.text == "".join(texts)[first.start:first.end]
+
+
+def test_a_why_answer_keeps_its_continuation_and_other_answers_do_not():
+    texts = ["由于连年干旱,草场退化严重。", "牧民因此减少了牲畜。", "当地还建了水窖。"]
+    _, cands = frame_and_candidates("牧民为什么减少牲畜?", texts, [0.8, 0.3, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
+    _, cands = frame_and_candidates("草场退化了吗?", texts, [0.8, 0.3, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]
