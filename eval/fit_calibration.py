@@ -1,9 +1,12 @@
-"""Fit the share behind per-index calibration (rag/calibration.py PERCENTILE) on several corpora.
+"""Study the share behind per-index calibration (the params file's calibration_percentile) on several corpora.
+
+eval/fit_weights.py fits the shipped share together with the weights (from cached searches);
+this script answers the QA sets and probes afresh with the model and the shipped weights, to
+check a share on a corpus the fit did not see.
 
 For each (index, QA set) pair: answer the QA set's questions (threshold off) and the index's own
 probe questions; then, for each candidate percentile, put the threshold at that percentile of
-the probes' confidences and report the three answer figures. The share that keeps answerable
-refusals near 4% on every corpus is the one to ship. Writes eval/reports/calibration/.
+the probes' confidences and report the three answer figures. Writes eval/reports/calibration/.
 
     .venv/bin/python eval/fit_calibration.py \
         --pair indexes/default eval/dev.jsonl \

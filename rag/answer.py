@@ -2,47 +2,127 @@
 
 The index stores every sentence with its own vector, so choosing quotes costs a few dot
 products, not another model call. How sentences are scored and how the answer's confidence is
-reckoned is told once, in the README ("How it works", rag/answer.py); below MIN_CONFIDENCE the
-answer has no quotes.
+reckoned is told once, in the README ("How it works", rag/answer.py); below the index's refusal
+threshold the answer has no quotes. The weights are fitted (eval/fit_weights.py) and shipped in
+one versioned file, rag/params/answer-v<N>.json; every `rag eval` report names it and its hash.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import math
+import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from typing import Sequence
 
 import numpy as np
 
 from . import question as q
 from .dense import VectorCodes
+from .lexicon import SPEECH_VERBS
 from .store import TextStore
 from .text import tokenize
 from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-QUOTE_MARGIN = 0.08  # extra quotes must score within this of the best one
-# Weights chosen with `rag eval` on eval/dev.jsonl; the figures are in eval/reports.
-RANK_BONUS = 0.05  # added to a sentence from the best passage, shrinking as 1/rank
-OVERLAP_WEIGHT = 0.3  # times the share of the question's distinctive words the sentence contains
-QUANTITY_BONUS = 0.05  # a "how many / when" question prefers sentences that state a quantity
-UNIT_BONUS = 0.3  # ... and much prefers a number of the unit it asks for ("多少户" -> "300户")
-FOCUS_BONUS = 0.2  # times the share of the asked-about nouns (哪个纪念馆 -> 纪念馆) the sentence mentions
-PLACE_BONUS = 0.2  # a where-question prefers a sentence naming a new place (哪个县 -> 清水河县)
-REASON_BONUS = 0.1  # a why-question prefers a sentence with a cause or purpose word (由于…导致)
+PARAMS_FILE = "answer-v1.json"  # in rag/params/ (answer-v0.json: the hand-set weights it replaced)
 
-# Confidence: the highest threshold that refuses at most 4% of answerable dev questions, rounded
-# (`rag eval` reports it as "calibrated_threshold_on_this_set"). Higher means more confident.
-MIN_CONFIDENCE = 0.40
-FOCUS_PENALTY = 0.2  # the noun the question asks about appears in no candidate sentence
-UNSTATED_PENALTY = 1.0  # nothing states the asked value, role or place (see confidence)
-PLACE_LOOKS = 2  # a where-question's place must be named in one of the 2 best sentences
-REASON_LOOKS = 3  # a why-question's cause or purpose should be given in one of the 3 best sentences
-REASON_PENALTY = 0.3  # ... else confidence drops by this, softly: reasons often go without a cause word
-ACTION_LOOKS = 3  # a how-question's action (怎么计算 -> 计算) should be named in one of the 3 best sentences
-ACTION_PENALTY = 0.2  # ... else confidence drops by this, softly: an answer may say it in other words
+# Set from the params file by use_params (below the checks):
+QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
+RANK_BONUS = 0.0  # added to a sentence from the best passage, shrinking as 1/rank
+OVERLAP_WEIGHT = 0.0  # times the share of the question's distinctive words the sentence contains
+CONFIDENCE_WEIGHTS: dict[str, float] = {}  # answer features (see answer_features) added to the confidence
+# The refusal threshold of an index without its own calibration (rag/calibration.py): the highest
+# threshold that refuses at most 4% of the answerable dev questions. Higher means more confident.
+MIN_CONFIDENCE = 0.0
+PARAMS: dict = {}
+PARAMS_ID: dict = {}  # {"file", "name", "version", "sha256"}: recorded in every rag eval report
+
+
+@dataclass(frozen=True)
+class Check:
+    """One answer-type check: what it looks for in the question, how it tests a sentence, what a
+    sentence that passes gains and what an answer that fails loses.
+
+    asked: the question asks for it (from its frame: rag.question.analyse reads the question once).
+    holds: how far a sentence passes, 0..1 (True/False for most).
+    bonus: added to a passing sentence's score (times holds). ``ranks``: the bonus counts in the
+        sentence's relevance too; the where/why bonuses do not, or they would promote a sentence
+        into the very check they reward (see Candidate.relevance).
+    penalty: taken off the answer's confidence when the check fails: none of the ``looks`` most
+        relevant sentences passes (None: no candidate at all), or, ``together``, the candidates
+        together do not pass (every focus noun somewhere). ``gate``: the confidence is the best
+        cosine among passing sentences only; the penalty applies when none passes.
+    """
+
+    name: str
+    asked: Callable[[q.QuestionFrame], bool]
+    holds: Callable[[q.QuestionFrame, q.Sentence], float]
+    bonus: float = 0.0
+    ranks: bool = True
+    penalty: float = 0.0
+    looks: int | None = None
+    together: Callable[[q.QuestionFrame, list[q.Sentence]], bool] | None = None
+    gate: bool = False
+
+
+# In the order their bonuses are added and their penalties taken (sums in this order). Bonus and
+# penalty: from the params file (use_params).
+CHECKS = (
+    # "多少 / 何时": a sentence stating some quantity.
+    Check("quantity", lambda f: f.wants_quantity, lambda f, s: q.states_quantity(s)),
+    # "多少户": a number of the asked unit, next to what is counted ("300户").
+    Check("unit", lambda f: f.unit_pattern is not None, q.states_asked_unit),
+    # Any how-many/when question: only a sentence stating such a value can answer.
+    Check("value", lambda f: f.asks_value, q.states_asked_value, gate=True),
+    # "支队长是谁": the role, whole and followed by its holder's name.
+    Check("role", lambda f: f.role is not None, lambda f, s: q.names_role(f, [s])),
+    # "在哪里 / 哪个县": a place the question does not name, of the asked kind (清水河县).
+    Check("place", lambda f: f.wants_place, q.names_new_place, ranks=False, looks=2),
+    # "为什么": a cause or purpose word (由于…导致); softly, reasons often go without one.
+    Check("reason", lambda f: f.wants_reason, lambda f, s: q.gives_asked_reason(f, [s]), ranks=False, looks=3),
+    # "怎么计算": the action named; softly, an answer may say it in other words.
+    Check("action", lambda f: bool(f.action), lambda f, s: q.names_action(f, [s]), looks=3),
+    # "哪个纪念馆": the nouns asked about (纪念馆), as a share; every one somewhere among the candidates.
+    Check("focus", lambda f: bool(f.focus), q.focus_share, together=q.mentions_focus),
+)
+CHECK = {c.name: c for c in CHECKS}
+
+
+def read_params(name: str = PARAMS_FILE) -> tuple[dict, bytes]:
+    """A params file of rag/params (package data) or a path: (its contents, its bytes)."""
+    from .errors import RagError
+
+    try:
+        raw = (resources.files("rag") / "params" / name).read_bytes() if "/" not in name else open(name, "rb").read()
+        return json.loads(raw), raw
+    except (OSError, ValueError) as exc:
+        raise RagError(f"cannot read answer params {name} ({exc}); reinstall the package or pass a valid "
+                       "params file (eval/fit_weights.py writes them)") from None
+
+
+def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
+    """Set the scoring and confidence weights (the fit script swaps them; answers read them per call)."""
+    global QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT, CONFIDENCE_WEIGHTS, MIN_CONFIDENCE, CHECKS, CHECK, PARAMS, PARAMS_ID
+    raw = raw if raw is not None else json.dumps(params, sort_keys=True).encode()
+    score = params["score"]
+    QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT = score["quote_margin"], score["rank_bonus"], score["overlap"]
+    CONFIDENCE_WEIGHTS = dict(params["confidence"])
+    MIN_CONFIDENCE = params["min_confidence"]
+    CHECKS = tuple(dataclasses.replace(c, **params["checks"][c.name]) for c in CHECKS)
+    CHECK = {c.name: c for c in CHECKS}
+    PARAMS = params
+    PARAMS_ID = {"file": file, "name": params["name"], "version": params["version"],
+                 "sha256": hashlib.sha256(raw).hexdigest()[:16]}
+
+
+use_params(*read_params(), file=PARAMS_FILE)
 
 
 @dataclass(frozen=True)
@@ -51,26 +131,34 @@ class Candidate:
     cosine: float  # between question and sentence vectors
     hit_rank: int  # 0 for the best passage
     overlap: float = 0.0  # share of the question's distinctive words (weighted) in the sentence
-    states_quantity: bool = False  # only set for questions that ask for a quantity
-    states_unit: bool = False  # states a number of the unit the question asks for
-    states_asked_value: bool = False  # could answer a how-many/when question (rag.question.states_asked_value)
-    focus_share: float = 0.0  # share of the question's focus nouns the sentence mentions
-    names_place: bool = False  # names a place the where-question does not (rag.question.names_new_place)
-    gives_reason: bool = False  # holds a cause or purpose word, for a why-question
+    holds: dict[str, float] = field(default_factory=dict)  # check name -> how far the sentence passes (asked checks)
+    read: q.Sentence | None = field(default=None, compare=False, repr=False)  # the sentence as the checks read it
 
     @property
     def relevance(self) -> float:
         """How well the sentence matches the question, before the place and reason bonuses; the
         where/why checks look at the best sentences by this, or the bonuses would promote any
         sentence naming a place into the sentences checked for one."""
-        return (self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap
-                + QUANTITY_BONUS * self.states_quantity + UNIT_BONUS * self.states_unit
-                + FOCUS_BONUS * self.focus_share)
+        total = self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap
+        for check in CHECKS:
+            if check.ranks and check.bonus:
+                total += check.bonus * self.holds.get(check.name, 0.0)
+        return total
 
     @property
     def score(self) -> float:
         """What quotes are ranked by."""
-        return self.relevance + PLACE_BONUS * self.names_place + REASON_BONUS * self.gives_reason
+        total = self.relevance
+        for check in CHECKS:
+            if not check.ranks and check.bonus:
+                total += check.bonus * self.holds.get(check.name, 0.0)
+        return total
+
+    def passes(self, name: str) -> bool:
+        return bool(self.holds.get(name))
+
+    def as_read(self) -> q.Sentence:
+        return self.read or q.Sentence(self.sentence.text)
 
 
 class SentenceStore:
@@ -86,21 +174,24 @@ class SentenceStore:
 
 def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
                frame: q.QuestionFrame) -> list[Candidate]:
-    """Each sentence of the top passages once, tagged with the best rank it was found at."""
+    """Each sentence of the top passages once, tagged with the best rank it was found at and
+    with how far it passes each check the question asks for."""
     rank_of: dict[int, int] = {}
     for rank, hit in enumerate(hits[:HITS_CONSIDERED]):
         for sid in store.within(hit.source, hit.start, hit.end):
             rank_of.setdefault(sid, rank)
     ids = list(rank_of)
     cosines = (store.vectors.vectors(ids) @ query_vector).tolist() if ids else []
-    sentences = [store.sentences[sid] for sid in ids]
+    sentences = store.sentences.many(ids)  # one query for all, not one per sentence
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
-    return [Candidate(s, cos, rank_of[sid], overlap,
-                      frame.wants_quantity and q.states_quantity(s.text), q.states_asked_unit(frame, s.text),
-                      frame.asks_value and q.states_asked_value(frame, s.text), q.focus_share(frame, s.text),
-                      frame.wants_place and q.names_new_place(frame.text, s.text),
-                      frame.wants_reason and q.gives_asked_reason(frame, [s.text]))
-            for sid, s, cos, overlap in zip(ids, sentences, cosines, overlaps)]
+    asked = [check for check in CHECKS if check.asked(frame)]
+    reads = [q.Sentence(s.text) for s in sentences]  # each sentence normalised once, for every check
+    return [Candidate(s, cos, rank_of[sid], overlap, checked(frame, asked, read), read)
+            for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
+
+
+def checked(frame: q.QuestionFrame, asked: list[Check], sentence: q.Sentence) -> dict[str, float]:
+    return {check.name: check.holds(frame, sentence) for check in asked}
 
 
 def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[float]:
@@ -116,8 +207,8 @@ def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[
     counts = Counter(w for words in words_of for w in words)
     n = len(sentences)
     weight = {w: math.log((n + 1) / (counts[w] + 0.5)) for w in question_words}
-    total = sum(weight.values())
-    return [sum(weight[w] for w in words) / total for words in words_of]
+    total = sum(weight[w] for w in sorted(question_words))  # sorted: the same sum in every process (hash order)
+    return [sum(weight[w] for w in sorted(words)) / total for words in words_of]
 
 
 @lru_cache(maxsize=65536)
@@ -128,25 +219,36 @@ def sentence_words(text: str) -> frozenset[str]:
 
 def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     """How sure we are that the candidates answer: the best cosine among sentences that could
-    answer, less a penalty for each check the candidates fail (the README tells the checks)."""
-    if frame.asks_value:
-        able = [c.cosine for c in cands if c.states_asked_value]
-        best = max(able) if able else max((c.cosine for c in cands), default=float("-inf")) - UNSTATED_PENALTY
-    else:
-        best = max((c.cosine for c in cands), default=float("-inf"))
-    texts = [c.sentence.text for c in cands]
-    # Each candidate already knows whether it names a new place or gives a reason (see candidates).
+    answer, less the penalty of each check the candidates fail (the README tells the checks)."""
+    best = max((c.cosine for c in cands), default=float("-inf"))
     most_relevant = sorted(cands, key=lambda c: (-c.relevance, c.sentence.source, c.sentence.start))
-    unanswered = [not q.names_role(frame, texts),
-                  frame.wants_place and not any(c.names_place for c in most_relevant[:PLACE_LOOKS])]
-    best -= UNSTATED_PENALTY * sum(unanswered)
-    if frame.wants_reason and not any(c.gives_reason for c in most_relevant[:REASON_LOOKS]):
-        best -= REASON_PENALTY
-    if not q.names_action(frame, [c.sentence.text for c in most_relevant[:ACTION_LOOKS]]):
-        best -= ACTION_PENALTY
-    if not q.mentions_focus(frame, texts):
-        best -= FOCUS_PENALTY
+    for check in CHECKS:
+        if not (check.penalty or check.gate) or not check.asked(frame):
+            continue
+        if check.gate:
+            able = [c.cosine for c in cands if c.passes(check.name)]
+            best = max(able) if able else best - check.penalty
+        elif check.together is not None:
+            best -= check.penalty * (not check.together(frame, [c.as_read() for c in cands]))
+        else:
+            best -= check.penalty * (not any(c.passes(check.name) for c in most_relevant[:check.looks]))
+    for name, value in answer_features(frame, cands).items():
+        best += CONFIDENCE_WEIGHTS[name] * value
     return best
+
+
+def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str, float]:
+    """What the confidence weighs besides the best cosine and the checks (weights 0: not computed).
+    coverage: the share of the question's words found in some candidate sentence (a question about
+    an article the index lacks names things no candidate does); top_overlap: the highest share of
+    the question's distinctive words in one sentence."""
+    out = {}
+    if CONFIDENCE_WEIGHTS.get("coverage"):
+        found = frozenset().union(*(sentence_words(c.sentence.text) for c in cands))
+        out["coverage"] = len(frame.terms & found) / len(frame.terms) if frame.terms else 1.0
+    if CONFIDENCE_WEIGHTS.get("top_overlap"):
+        out["top_overlap"] = max((c.overlap for c in cands), default=0.0)
+    return out
 
 
 def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | None = None) -> list[Quote]:
@@ -161,12 +263,61 @@ def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | N
             break
         if all(cand.sentence.text != c.sentence.text for c in chosen):
             chosen.append(cand)
-    return merge_adjacent([to_quote(c) for c in chosen])
+    return merge_adjacent(distinct(news_units(chosen, cands)))
 
 
 def to_quote(c: Candidate) -> Quote:
     s = c.sentence
     return Quote(s.text, s.source, s.start, s.end, s.title, round(c.score, 4), s.date)
+
+
+UNIT_CAP = 220  # characters a quote may grow to by whole neighbouring sentences
+# A sentence that only says who spoke ('……敖云娜感激地说。'): the words it attributes come before it.
+ATTRIBUTION = re.compile(r"^[^“”\"「」]{1,30}(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+                         + r")[\u4e00-\u9fff]{0,2}[。！!]?$")
+# A sentence that announces what follows: speech ('他说：') or a list ('主要有以下几点：').
+LEADS_ON = re.compile(r"[：:]$|(?:如下|以下几[点个项条方面])[。：:]?$")
+
+
+def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
+    """Each chosen sentence as the unit news writing makes of it, verbatim and contiguous, at most
+    UNIT_CAP characters: an attribution with the words it attributes, a lead with its items or
+    quoted words, and for a why or how question the answering sentence with its continuation.
+    Only sentences among the candidates that touch it in the file are joined."""
+    by_start = {(c.sentence.source, c.sentence.start): c.sentence for c in cands}
+    by_end = {(c.sentence.source, c.sentence.end): c.sentence for c in cands}
+    units = []
+    for c in chosen:
+        s = c.sentence
+        start, end, text = s.start, s.end, s.text
+        if ATTRIBUTION.match(text.strip()) and (before := by_end.get((s.source, start))) \
+                and len(before.text) + len(text) <= UNIT_CAP:
+            start, text = before.start, before.text + text
+        follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) else 0
+        while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.text) <= UNIT_CAP:
+            end, text, follow = after.end, text + after.text, follow - 1
+        units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
+    return units
+
+
+def distinct(units: list[Quote]) -> list[Quote]:
+    """Units in rank order, none twice: one inside another gives way to it, at the better rank."""
+    kept: list[Quote] = []
+    for unit in units:
+        if any(inside(unit, k) for k in kept):
+            continue
+        holders = [i for i, k in enumerate(kept) if inside(k, unit)]
+        if holders:
+            first = kept[holders[0]]
+            kept = [k for i, k in enumerate(kept) if i not in holders[1:]]
+            kept[holders[0]] = Quote(unit.text, unit.source, unit.start, unit.end, unit.title, first.score, unit.date)
+        else:
+            kept.append(unit)
+    return kept
+
+
+def inside(quote: Quote, other: Quote) -> bool:
+    return quote.source == other.source and other.start <= quote.start and quote.end <= other.end
 
 
 def merge_adjacent(quotes: list[Quote]) -> list[Quote]:

@@ -6,9 +6,10 @@ serves every archive. Instead, PROBES sentences are drawn from the index and eac
 question by putting a question word where one of its facts stood ("划分了136个网格" ->
 "划分了多少个网格？", "张斌被授予…" -> "谁被授予…？"); only the clause holding the fact is kept,
 as a reader's question would. Answering the probes gives this corpus's confidence for questions
-it can answer; the threshold is their PERCENTILE-th percentile, a share fitted on several
-corpora by eval/fit_calibration.py (figures in eval/reports/calibration). The result goes in
-the index manifest ("calibration"); `rag index calibrate` redoes it.
+it can answer; the threshold is a low percentile of them, a share fitted on several corpora
+together with the confidence weights (the params file's "calibration_percentile"; figures by
+eval/fit_weights.py and eval/fit_calibration.py). The result goes in the index manifest
+("calibration", naming the params it was fitted with); `rag index calibrate` redoes it.
 """
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import answer
 from .text import to_simplified
 
 if TYPE_CHECKING:
     from .retriever import Retriever
 
 PROBES = 200  # questions per calibration: enough for a stable low percentile, a few seconds to answer
-PERCENTILE = 5.0  # the seeds' dev set and DRCD dev put their ideal thresholds at the 6th and ~2nd (eval/fit_calibration.py)
 SEED = 0
 MIN_CHARS, MAX_CHARS = 10, 160  # sentences too short say nothing; long ones are lists
 MIN_CONTEXT = 6  # characters of the question besides the question word
@@ -44,10 +45,16 @@ class Calibration:
     threshold: float
     percentile: float
     probes: int  # how many probe questions the threshold stands on
+    params: dict | None = None  # the answer params (rag.answer.PARAMS_ID) whose confidence scale it fits
 
     def as_dict(self) -> dict:
         return {"threshold": round(self.threshold, 4), "percentile": self.percentile, "probes": self.probes,
-                "method": "percentile of corpus-made probe questions"}
+                "method": "percentile of corpus-made probe questions", "params": self.params}
+
+
+def fitted_share() -> float:
+    """The percentile of the probes' confidences that sets the threshold, fitted with the weights."""
+    return float(answer.PARAMS["calibration_percentile"])
 
 
 def probe_question(sentence: str) -> str | None:
@@ -132,13 +139,14 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def calibrate(sentences: Sequence[str], confidence_of: Callable[[str], float], n: int = PROBES,
-              share: float = PERCENTILE) -> Calibration | None:
+              share: float | None = None) -> Calibration | None:
     """The threshold for a corpus: the share-th percentile of its probes' confidences; None when
     the corpus yields too few probes to stand on (the shipped default then applies)."""
     probes = draw_probes(sentences, n)
     if len(probes) < MIN_PROBES:
         return None
-    return Calibration(percentile([confidence_of(q) for q in probes], share), share, len(probes))
+    share = fitted_share() if share is None else share
+    return Calibration(percentile([confidence_of(q) for q in probes], share), share, len(probes), answer.PARAMS_ID)
 
 
 def calibrate_retriever(retriever: "Retriever") -> Calibration | None:

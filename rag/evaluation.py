@@ -354,10 +354,12 @@ def calibrate_threshold(rows: Sequence[dict], max_refused: float = 0.04) -> floa
 def evaluate_answers(retriever, items: Sequence[dict], mode: str | None = None,
                      threshold: float | None = None, progress: Callable[[], None] | None = None) -> dict:
     """Answer figures at the index's threshold (or the one given), plus latency and per-question rows."""
+    from .answer import PARAMS_ID
+
     rows, latencies = answer_rows(retriever, items, mode, progress)
     used = retriever.threshold if threshold is None else threshold
     fitted = retriever.data.manifest.get("calibration")
-    return {**answer_metrics(rows, used),
+    return {**answer_metrics(rows, used), "params": PARAMS_ID,
             "threshold_source": "given" if threshold is not None else "index calibration" if fitted else "default",
             "calibration": fitted,
             "calibrated_threshold_on_this_set": calibrate_threshold(rows),

@@ -13,51 +13,55 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .lexicon import (AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES, CAUSE_WORDS,
+                      CLASS_NOUNS,
+                      CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, FOCUS_MEASURES, GENERIC_WORDS, HOW_WORDS,
+                      LIGHT_VERBS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
+                      NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
+                      PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, SAME_EVENTS, SAME_UNITS,
+                      SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, WENT_WRONG_NOUNS, WHERE_AFTER_WHICH_SOME)
 from .text import normalize, tokenize
 
-NUMBER = "[0-9０-９一二三四五六七八九十百千万两]+"
+NUMBER = f"[{NUMERALS}]+"
+
+
+def _any(words) -> str:
+    """An alternation of the words, in the order given (the first that matches wins)."""
+    return "|".join(words)
 
 # The question asks for a number or a date ...
 ASKS_QUANTITY = re.compile(r"多少|(?<!哪)几(?![乎何])|多长|(?<![很许])多大|多久|哪一?年|何时|什么时候"
                            r"|how (many|much|long|old)|what year|which year|\bwhen\b", re.I)
 # ... and a sentence states one (a number followed by a measure word).
-STATES_QUANTITY = re.compile(NUMBER + r"\s*[个名人年月日次项家处亩米吨元万%％岁天种类支条余多公世]|分之" + NUMBER)
+STATES_QUANTITY = re.compile(NUMBER + rf"\s*[{QUANTITY_MARKS}]|分之" + NUMBER)
 
 # ... or, for "when" questions, a date or time ("2015年", "7点", "今年").
 ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what year|which year", re.I)
 # A clock time needs digits: "三点建议" and "一时间" are no times.
-STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + r"\s*[年月日号]|[0-9０-９]+\s*[时点]|今年|去年|前年|当天|当日")
+STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + rf"\s*[{DATE_MARKS}]|[0-9０-９]+\s*[{CLOCK_MARKS}]|" + _any(DATE_WORDS))
 
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
-ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(公里|小时|块钱|万元|平方米|个月|分钟|公斤|公顷|人次|个|名|位|人|户|元|钱|亩"
-                        r"|吨|岁|天|次|处|家|项|米|袋|册|份|场|支|条|所|座|间|辆|台|架|艘|棵|株|栋|届|期|批|张|件"
-                        r"|套|篇|周|年|季|倍|头|只|匹|例|公尺|公分|世纪|a(?=级))")
-# Units that begin no other word: "多少辆车" asks for 辆 though jieba makes 辆车 one word.
-ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 例 a".split())  # a: "几A级景区", folded
-TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
-SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
-              "万元": ("元",), "支": ("支", "个")}  # 几支突击队 -> 突击队4个 (几处 -> 个 took other counts)
+# The unit list's "a" is the A of "几A级景区", folded: a unit only before 级.
+ASKED_UNIT = re.compile(r"(?<!哪)(?:多少|几)\s*(" + _any(u for u in ASKED_UNITS if u != "a") + r"|a(?=级))")
 # "多大年纪 / 几岁 / 年龄": an age, stated in 岁.
 ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", re.I)
 # "多少收入 / 工资是多少": an amount of money, stated in 元 (万元, 2万余元) - or, for a change
 # ("收入增长了多少"), as a share or a multiple.
-_MONEY = "收入|工资|薪酬|价格|票价|奖金|利润|费用|资金|经费|成本|收益|产值|投资|补贴|营业额|收费|售价|单价|价钱|租金|学费"
+_MONEY = _any(MONEY_NOUNS)
 ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
-MONEY_UNITS = ("元", "%", "％", "倍", "成")
 # "满意率是多少 / 占比多少": a share, stated in % (or 成, 百分之).
-ASKS_RATE = re.compile(r"(?:率(?![领先队])|比例|占比|比重)\w{0,3}多少")  # 率领多少党员 counts people
+ASKS_RATE = re.compile(r"(?:率(?![领先队])|" + _any(RATE_NOUNS) + r")\w{0,3}多少|多少(?:" + _any(RATE_NOUNS) + ")")  # 率领多少党员 counts people
 # "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
-_PEOPLE = "游客|人口|居民|学员|党员|群众|村民|职工|员工|民警|志愿者|老年人|老人|儿童|学生|孩子|干部|选手|观众|工人|人员"
+_PEOPLE = _any(PEOPLE_NOUNS)
 ASKS_PEOPLE = re.compile(rf"多少({_PEOPLE})|({_PEOPLE})\w{{0,4}}?多少(?![名位个人户元钱])")
 
 # The focus noun sits just before "是谁 / 是多少 / 叫什么" or just after "多少 / 几 / 哪" (+ a measure word).
 _WORD = r"[\u4e00-\u9fffA-Za-z0-9]"
-_MEASURE = "个名位户家些所支份项条种类座处点天句级"
+_MEASURE = FOCUS_MEASURES
 _FOCUS_BEFORE = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么|是多少|有多少|是哪|是什么|指什么)")
 _FOCUS_AFTER = re.compile(rf"(?:多少|[几哪][一两二三四五六七八九十]?)[{_MEASURE}]*({_WORD}{{2,6}})")
 # Words that name no particular thing ("what is the name", "which aspects").
-_GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工作 活动 单位 人员 内容 方式 办法 措施 作用 意义 "
-                           "一共 总共 共有 具体 现在 分别 主要 大概 大约 设施 领导 发生 进行 出现".split())
+_GENERIC_WORDS = GENERIC_WORDS
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class QuestionFrame:
     wants_place: bool = False  # "在哪里举办 / 哪个社区": only a sentence naming a new place answers
     wants_reason: bool = False  # "为什么 / 因为什么": only a sentence giving a cause or purpose answers
     action: tuple[str, ...] = ()  # "怎么计算 / 如何兑换" -> 计算: how it is done is told where it is named
+    folded: str = ""  # the question normalised (rag.text.normalize), as every check reads it
+    place_kinds: str | None = None  # "哪个县" -> "县|旗": the kinds of name that answer a where-question
 
     @property
     def asks_value(self) -> bool:
@@ -90,7 +96,31 @@ def analyse(question: str) -> QuestionFrame:
                          tuple(focus_nouns(folded)), role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
-                         asks_reason(folded), asked_action(folded))
+                         asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded))
+
+
+class Sentence:
+    """A candidate sentence as the checks read it: as written (quantities, dates and cause words
+    are matched there, as before normalising) and normalised, once (names, roles, places, nouns)."""
+
+    __slots__ = ("text", "_folded")
+
+    def __init__(self, text: str):
+        self.text, self._folded = text, None
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = normalize(self.text)
+        return self._folded
+
+
+def read(sentence: str | Sentence) -> Sentence:
+    return sentence if isinstance(sentence, Sentence) else Sentence(sentence)
+
+
+def _folded_join(texts: list) -> str:
+    return "\n".join(read(t).folded for t in texts)
 
 
 def asked_unit(question: str) -> re.Match | None:
@@ -108,9 +138,9 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
     if asked:
         units = SAME_UNITS.get(asked.group(1), (asked.group(1),))
     elif ASKS_AGE.search(question):
-        units = ("岁", "周岁")
+        units = AGE_UNITS
     elif ASKS_RATE.search(question):
-        return re.compile(NUMBER + r"\s*(?:%|％|成)|百分之" + NUMBER)
+        return re.compile(NUMBER + r"\s*(?:" + _any(RATE_UNITS) + ")|百分之" + NUMBER)
     elif ASKS_MONEY.search(question):
         units = MONEY_UNITS
     elif ASKS_PEOPLE.search(question):
@@ -120,12 +150,12 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
     return re.compile(NUMBER + r"\s*(?:多|余)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
 
 
-_BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
+_BARE_TITLES = BARE_TITLES
 # "是谁" asks for a person; "叫什么(名字)" asks for one only after a person's title
 # ("党总支书记叫什么"), not after a thing ("那份文件叫什么名字", "企业叫什么").
 _WHO = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么)")
 # Roles held by one person, whose name the article gives next to the role ("党总支书记高雪芹说").
-PERSON_ROLE = re.compile(r"(?:长|书记|主任|委员|主席|员|老师|主持人|女孩|男孩|爷爷|奶奶|师傅|医生)$")
+PERSON_ROLE = re.compile(f"(?:{_any(PERSON_ROLE_ENDS)})$")
 
 
 def asked_role(question: str) -> str | None:
@@ -146,9 +176,9 @@ def asked_role(question: str) -> str | None:
     return role if PERSON_ROLE.search(role) else None  # '这想法是谁提出的': 谁 proposed it; 想法 is no role
 
 
-_PLACE_END = "苏木|嘎查|社区|街道|旗|市|县|镇|村|区|盟|乡"
-_NO_NAME = frozenset("全该本各每此其这那个一二两三四五六七八九十几多外")  # 全县, 该村, 各社区 name no place
-_NO_NAME_IN_ROLE_PLACE = _NO_NAME | frozenset("的之当在")  # '意见的社区', '当地社区' name no place either
+_PLACE_END = _any(TITLE_PLACE_ENDS)
+_NO_NAME = NO_NAME_CHARS  # 全县, 该村, 各社区 name no place
+_NO_NAME_IN_ROLE_PLACE = NO_NAME_BEFORE_TITLE_PLACE  # '意见的社区', '当地社区' name no place either
 
 
 def role_place(question: str, role: str) -> str | None:
@@ -164,13 +194,8 @@ def role_place(question: str, role: str) -> str | None:
 
 # "哪一年成立 / 什么时候举行 / 何时开通": the verb right after the when-words names the event.
 _WHEN_EVENT = re.compile(r"(?:什么时候|何时|哪一?年|哪一?天|哪个月|几月几[日号])\s*([\u4e00-\u9fff]{2,6})")
-# Reporters vary the verb: a meeting 举行 in the question is 召开 in the article.
-_SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办", "设立", "创立"),
-                ("开始", "启动", "开启", "推行", "实施", "年起", "月起", "日起"))
-
-
-# Verbs of aspect: they say that something begins or goes on, not what happens.
-_ASPECT_VERBS = frozenset("开始 正式 首次 陆续 逐渐 继续 重新 着手".split())
+_SAME_EVENTS = SAME_EVENTS  # reporters vary the verb: 举行 in the question is 召开 in the article
+_ASPECT_VERBS = ASPECT_VERBS  # they say that something begins or goes on, not what happens
 
 
 def dated_event(question: str) -> str | None:
@@ -230,7 +255,7 @@ def focus_nouns(question: str) -> list[str]:
     # After 多少/几/哪: the first word, a thing ('哪家公司' -> 公司) or an event ('哪一年加入' -> 加入):
     # a date of some other event does not answer.
     found += [ws[0][0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m))]
-    return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS and len(w) >= 2]
+    return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS | CLASS_NOUNS and len(w) >= 2]
 
 
 # Parts of speech that never name the thing asked about: particles, adverbs, prepositions,
@@ -266,30 +291,30 @@ def _pos_words(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((p.word, p.flag) for p in posseg.lcut(text))
 
 
-def states_quantity(sentence: str) -> bool:
-    return bool(STATES_QUANTITY.search(sentence))
+def states_quantity(sentence: str | Sentence) -> bool:
+    return bool(STATES_QUANTITY.search(read(sentence).folded))
 
 
-def states_asked_value(frame: QuestionFrame, sentence: str) -> bool:
+def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     """The sentence could answer a how-many or when question: it states a number of the asked
     unit (see states_asked_unit), a date of the asked event for a when-question, or else some quantity."""
+    s = read(sentence)
     if frame.unit_pattern is not None:
-        return states_asked_unit(frame, sentence)
+        return states_asked_unit(frame, s)
     if frame.wants_date:  # a date, in a sentence naming the event it dates ("2014年成立" for "哪一年成立")
-        return bool(STATES_DATE.search(sentence)) and (
-            frame.event is None or mentions_event(frame.event, normalize(sentence)))
-    return bool(STATES_QUANTITY.search(sentence))
+        return bool(STATES_DATE.search(s.folded)) and (frame.event is None or mentions_event(frame.event, s.folded))
+    return bool(STATES_QUANTITY.search(s.folded))
 
 
 COUNTED_NEARBY = 4  # characters allowed between the number and what it counts ("网格236个", "283个党组织")
 
 
-def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
+def states_asked_unit(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     """A number of the asked unit, next to what is counted ("142名民警" or "民警142名" for
     "多少名民警"): "12个单位" in a sentence that also mentions 网格 does not say how many 网格."""
     if frame.unit_pattern is None:
         return False
-    text = normalize(sentence)
+    text = read(sentence).folded
     if any(re.search(NUMBER + r"(?:多|余)?" + re.escape(noun), text) for noun in frame.counted):
         return True  # "24万党员干部": the number right before what it counts, no unit
     for m in frame.unit_pattern.finditer(text):
@@ -303,22 +328,18 @@ def states_asked_unit(frame: QuestionFrame, sentence: str) -> bool:
 
 
 # "在哪里 / 哪个社区 / 哪所学校" ask for a place; "在哪一年 / 在哪些方面 / 在哪个大队" do not.
-_PLACE_NOUNS = "地方|城市|省|市|县|旗|区|镇|乡|村|社区|嘎查|苏木|街道|学校|大学|院校|博物馆"
-ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日种类样])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
-                        r"|哪些(?:省份|地方|地区|城市)|哪所|\bwhere\b", re.I)
+_PLACE_NOUNS = _any(k.name for k in PLACE_KINDS if k.asked_where)
+ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|何处|何地|在哪(?![一些个天年月日种类样场次届])|哪[一两二三四五六七八九十几]?个(?:{_PLACE_NOUNS})"
+                        rf"|哪些(?:{_any(WHERE_AFTER_WHICH_SOME)})|哪所|\bwhere\b", re.I)
 # "问题出在哪" asks what went wrong, not where (演出在哪里举行 does ask where).
-NOT_WHERE = re.compile(r"(?:问题|症结|毛病|差距|短板|根源|原因|关键)\w{0,4}?出在哪")
+NOT_WHERE = re.compile(f"(?:{_any(WENT_WRONG_NOUNS)})" + r"\w{0,4}?出在哪")
 # "哪个县 / 哪所党校 / 哪些乡镇" name the kind of place: only a name of that kind answers.
-_PLACE_KINDS = {"县": "县|旗", "旗": "旗|县", "区": "区", "市": "市", "城市": "市", "镇": "镇|乡|苏木",
-                "乡": "乡|镇|苏木", "乡镇": "乡|镇|苏木", "苏木": "苏木|镇|乡", "村": "村|嘎查", "嘎查": "嘎查|村",
-                "社区": "社区", "街道": "街道", "学校": "学校|大学|学院|中学|小学|党校|院校", "大学": "大学|学院",
-                "院校": "学校|大学|学院|党校|院校", "博物馆": "博物馆|纪念馆|展览馆", "纪念馆": "纪念馆|博物馆",
-                "党校": "党校", "基地": "基地", "省": "省|自治区", "省份": "省|自治区"}
+_PLACE_KINDS = ASKED_PLACE_KINDS
 ASKS_PLACE_KIND = re.compile(r"(?:哪[一两二三四五六七八九十几]?[个所座家些]|什么)("
                              + "|".join(sorted(_PLACE_KINDS, key=len, reverse=True)) + ")")
 # A place: a word that ends like one ("兴和县", "中国人民公安大学", "界碑"; not "辖区"), or that jieba tags as one.
-_PLACE_WORD = re.compile(r"\w{2,}(?:省|市|县|区|旗|镇|乡|村|中心)|\w*(?:社区|嘎查|苏木|街道|大学|学院|学校|博物馆|纪念馆"
-                         r"|图书馆|广场|公园|窗口|基地|口岸|界碑|礼堂|会议室|活动室)")
+_PLACE_WORD = re.compile(r"\w{2,}(?:" + _any(k.name for k in PLACE_KINDS if k.ends_place == "named") + r")"
+                         r"|\w*(?:" + _any(k.name for k in PLACE_KINDS if k.ends_place == "any") + ")")
 
 
 # "为什么 / 因为什么 / 什么原因" ask for a reason; a sentence gives one with a cause or purpose word.
@@ -328,7 +349,7 @@ ASKS_REASON = re.compile(r"因为什么|什么原因|原因是|\bwhy\b", re.I)
 # 为什么 / 为何 ask why, except where 为 ends a verb of naming ('又称为什么', '名为什么': what it is
 # called) or the words close the question after a noun ('决策机构为何?': what it is).
 _WHY = re.compile(r"为(?:什么|何)")
-_NAMING_VERB_ENDS = frozenset("称名成作视改定列分认译叫转变更")
+_NAMING_VERB_ENDS = NAMING_VERB_ENDS
 
 
 def asks_reason(question: str) -> bool:
@@ -338,14 +359,12 @@ def asks_reason(question: str) -> bool:
         if before not in _NAMING_VERB_ENDS and not (closes and before not in ("", "是")):
             return True
     return bool(ASKS_REASON.search(question))
-STATES_REASON = re.compile(r"因为|由于|原因|导致|造成|所以|因此|旨在|目的|为了|随着|随之|针对|为此|以便|从而|得益于"
-                           r"|源于|谐音|因(?![\u4e00-\u9fff][制施])|让|使|在于|否则|不然")  # 因地制宜, 因村施策: no cause
+STATES_REASON = re.compile(_any(CAUSE_WORDS) + r"|因(?![\u4e00-\u9fff][制施])")  # 因地制宜, 因村施策: no cause
 
 
 # "怎样 / 如何 / 通过什么途径" ask how something is done; the words right after name what is done.
-ASKS_HOW = re.compile(r"怎样|怎么|如何|用什么办法|通过什么|什么方式|哪些方式|哪些措施|什么措施|什么办法")
-# Light verbs say nothing about what is done: '怎么解决的' is told without 解决 ('办理好密码重置').
-_LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
+ASKS_HOW = re.compile(_any(HOW_WORDS))
+_LIGHT_VERBS = LIGHT_VERBS  # '怎么解决的' is told without 解决 ('办理好密码重置')
 
 
 def asked_action(question: str) -> tuple[str, ...]:
@@ -360,27 +379,35 @@ def asked_action(question: str) -> tuple[str, ...]:
                   and flag[0] in "vn"][:2])
 
 
-def names_action(frame: QuestionFrame, texts: list[str]) -> bool:
+def names_action(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """False when a how-question's action appears in none of the texts."""
-    joined = normalize("\n".join(texts))
+    joined = _folded_join(texts)
     return not frame.action or any(mentions(w, joined) for w in frame.action)
 
 
-def gives_asked_reason(frame: QuestionFrame, texts: list[str]) -> bool:
+def gives_asked_reason(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """False when a why-question's texts hold no cause or purpose word at all."""
-    return not frame.wants_reason or any(STATES_REASON.search(text) for text in texts)
+    return not frame.wants_reason or any(STATES_REASON.search(read(text).folded) for text in texts)
 
 
-def names_new_place(question: str, sentence: str) -> bool:
+def asked_place_kinds(question: str) -> str | None:
+    """"哪个县" -> "县|旗": the kinds of name that answer, when the question names the kind of place."""
+    kind = ASKS_PLACE_KIND.search(question)
+    if not kind or _PLACE_KINDS[kind.group(1)] == "*":
+        return None
+    # The kind must end a word: 哪个区域 and 哪个县市 do not ask for a 区 or a 县.
+    return _PLACE_KINDS[kind.group(1)] if any(end == kind.end(1) for _, end, _, _ in _words(question)) else None
+
+
+def names_new_place(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     """The sentence names a place the question does not: '在兴和县举办' answers '在哪个县举办',
     '赤峰市437名学员结束了培训班' does not answer '赤峰市的培训班在哪里举办'. When the question
     names the kind of place (哪个嘎查), the place must be of that kind."""
-    asked = normalize(question)
-    kind = ASKS_PLACE_KIND.search(asked)
-    if kind:
-        return names_place_of_kind(_PLACE_KINDS[kind.group(1)], asked, normalize(sentence))
+    asked, text = frame.folded, read(sentence).folded
+    if frame.place_kinds:
+        return names_place_of_kind(frame.place_kinds, asked, text)
     return any(len(w) >= 2 and w not in asked and (flag.startswith("ns") or _PLACE_WORD.fullmatch(w))
-               for _, _, w, flag in _words(normalize(sentence)))
+               for _, _, w, flag in _words(text))
 
 
 def names_place_of_kind(kinds: str, asked: str, text: str) -> bool:
@@ -405,16 +432,16 @@ def names_place_of_kind(kinds: str, asked: str, text: str) -> bool:
 
 
 # Prepositions and conjunctions: '且离县城', '以社区为依托' (和 and 同 end names: 兴和县, 大同市).
-_LINKING_CHARS = frozenset("以对为从且离在与及等的向到了把被将给跟或并而由于")
+_LINKING_CHARS = LINKING_CHARS
 # A two-character pronoun, adverb... right before the kind: '其他社区' (not vn: 丹进营村).
 _NOT_NAME_TAGS_BEFORE_PLACE = frozenset("p c r d".split())
-_NO_PLACE = frozenset(["自治区"])  # 内蒙古 itself, in '我区' reporting: never the answer to 哪个区
+_NO_PLACE = NOT_PLACES  # 内蒙古 itself, in '我区' reporting: never the answer to 哪个区
 
 
-_DEPUTY = re.compile(r"副[\u4e00-\u9fff]{0,4}?(?:长|书记|主任|委员|队长)")
+_DEPUTY = re.compile(r"副[\u4e00-\u9fff]{0,4}?(?:" + _any(DEPUTY_TITLE_ENDS) + ")")
 
 
-def names_role(frame: QuestionFrame, texts: list[str]) -> bool:
+def names_role(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """False when none of the texts says who holds a who-question's role. The role must appear
     whole (政法委书记 is not the 市委书记) and not as a deputy's (副部长); a person's role must
     be followed by a name ('市委书记率先垂范' names nobody), in a sentence naming the role's place
@@ -422,8 +449,8 @@ def names_role(frame: QuestionFrame, texts: list[str]) -> bool:
     if frame.role is None:
         return True
     if PERSON_ROLE.search(frame.role):
-        return any(names_holder(frame, normalize(text)) for text in texts)
-    text = normalize("\n".join(texts))
+        return any(names_holder(frame, read(text).folded) for text in texts)
+    text = _folded_join(texts)
     return frame.role in (text if frame.role.startswith("副") else _hide_deputies(text))
 
 
@@ -434,9 +461,9 @@ def _hide_deputies(text: str) -> str:
 
 # "中山社区党委书记" holds the 社区书记 role: the party body may stand between place and title
 # (and 组织部部长 is the 组织部长).
-_PARTY_BODY = "(?:党委|党总支|党支部|党组|党工委|部)?"
+_PARTY_BODY = f"(?:{_any(PARTY_BODIES)})?"
 # A second title may stand between the role and the name ("副部长、干部人事档案中心副主任冀志江").
-_MORE_TITLES = re.compile(r"(?:、[\u4e00-\u9fff]{1,12}?(?:长|书记|主任|委员|主席))*")
+_MORE_TITLES = re.compile(r"(?:、[\u4e00-\u9fff]{1,12}?(?:" + _any(MORE_TITLE_ENDS) + "))*")
 
 
 def names_holder(frame: QuestionFrame, text: str) -> bool:
@@ -453,8 +480,9 @@ def names_holder(frame: QuestionFrame, text: str) -> bool:
 
 
 _BEFORE_NAME = re.compile(r"\s*(?:名叫|叫|是|为)?\s*")  # '书记名叫孟某某', '书记是孟某某', '书记 孟某某'
-_SPEECH_VERBS = frozenset("说 介绍 告诉 表示 指出 坦言 感慨 谈到".split())
-_PLACE_END_CHARS = re.compile(r"[省市县旗区盟镇乡村]$")
+_SPEECH_VERBS = SPEECH_VERBS
+_PLACE_END_CHARS = re.compile("[" + "".join(k.name for k in PLACE_KINDS
+                                            if len(k.name) == 1 and (k.title_place or k.ends_place)) + "]$")
 
 
 def is_name_at(text: str, at: int) -> bool:
@@ -472,18 +500,18 @@ def is_name_at(text: str, at: int) -> bool:
     return 2 <= len(word) <= 4 and flag in ("n", "j") and following in _SPEECH_VERBS
 
 
-def mentions_focus(frame: QuestionFrame, texts: list[str]) -> bool:
+def mentions_focus(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """True when every focus noun occurs in the texts (or the question has none)."""
-    joined = normalize("\n".join(texts))
+    joined = _folded_join(texts)
     return all(mentions(noun, joined) for noun in frame.focus)
 
 
-def focus_share(frame: QuestionFrame, sentence: str) -> float:
+def focus_share(frame: QuestionFrame, sentence: str | Sentence) -> float:
     """The share of the focus nouns the sentence mentions: '参观了哪个纪念馆' prefers the
     sentence naming a 纪念馆 over the article's lead."""
     if not frame.focus:
         return 0.0
-    text = normalize(sentence)
+    text = read(sentence).folded
     return sum(mentions(noun, text) for noun in frame.focus) / len(frame.focus)
 
 

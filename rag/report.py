@@ -72,7 +72,20 @@ def answers_section(report: dict) -> list[str]:
             f"| {_fmt(a['first_quote_correct'])} | {_fmt(a['answerable_refused'])} | "
             f"{_fmt(a['unanswerable_refused'])} | {_fmt(a['latency_ms']['p50'], 1)} | {_fmt(a['latency_ms']['p95'], 1)} |",
             f"Threshold that refuses at most 4% of this set's answerable questions: "
-            f"{a['calibrated_threshold_on_this_set']:.3f}."]
+            f"{a['calibrated_threshold_on_this_set']:.3f}.",
+            *params_line(a)]
+
+
+def params_line(answers: dict) -> list[str]:
+    """Which scoring and confidence weights answered (rag/params), so figures name their weights."""
+    p = answers.get("params")
+    if not p:
+        return []
+    fitted = (answers.get("calibration") or {}).get("params")
+    stale = fitted is not None and fitted.get("sha256") != p["sha256"]
+    return [f"Answer weights: {p['file']} ({p['name']} v{p['version']}, sha256 {p['sha256']})."
+            + (f" The index was calibrated with other weights (sha256 {fitted.get('sha256')}): "
+               "run `rag index calibrate`." if stale else "")]
 
 
 def plot_report(report: dict, path: Path) -> None:

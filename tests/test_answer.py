@@ -1,16 +1,39 @@
 """Quote selection on hand-made sentences and vectors."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
-from rag.answer import (ACTION_PENALTY, MIN_CONFIDENCE, REASON_PENALTY, Candidate, candidates, confidence, merge_adjacent,
+from rag import answer
+from rag.answer import (Candidate, candidates, confidence, merge_adjacent,
                         select_quotes, word_overlaps)
 from rag.question import analyse
 from rag.testing import sentence_store
 from rag.types import Hit, Passage, Quote
 
 TEXT = "第一句话。第二句话。第三句。"
+
+
+@pytest.fixture(autouse=True)
+def hand_set_weights():
+    """These tests pin how the checks work (gate, looks, penalties), with the hand-set weights
+    (round numbers); the shipped, fitted weights are checked against data by eval/fit_weights.py."""
+    answer.use_params(*answer.read_params("answer-v0.json"), file="answer-v0.json")
+    yield
+    answer.use_params(*answer.read_params(), file=answer.PARAMS_FILE)
+
+
+def test_the_shipped_params_cover_every_check_and_are_recorded():
+    params, raw = answer.read_params()
+    assert set(params["checks"]) == set(answer.CHECK)
+    assert all(c["penalty"] >= 0 and c["bonus"] >= 0 for c in params["checks"].values())
+    assert 0 < params["calibration_percentile"] < 50 and params["version"] >= 1
+    answer.use_params(params, raw, answer.PARAMS_FILE)
+    assert answer.PARAMS_ID == {"file": answer.PARAMS_FILE, "name": "answer", "version": params["version"],
+                                "sha256": hashlib.sha256(raw).hexdigest()[:16]}
+    assert answer.MIN_CONFIDENCE == params["min_confidence"]
 
 
 def sentence(start: int, end: int, source: str = "a.txt") -> Passage:
@@ -129,7 +152,7 @@ def test_a_why_question_needs_a_cause_or_purpose_in_its_best_sentences():
     frame, cands = frame_and_candidates("张斌是因为什么事迹被授予全国见义勇为模范的?", premise, [0.65, 0.5])
     assert frame.wants_reason
     conf = confidence(frame, cands)
-    assert conf == pytest.approx(0.65 - REASON_PENALTY) and conf < MIN_CONFIDENCE  # the premise restated, no reason
+    assert conf == pytest.approx(0.65 - answer.CHECK["reason"].penalty) and conf < answer.MIN_CONFIDENCE  # the premise restated, no reason
     reason = ["乌力吉口岸正处于建设阶段,随着大量外来务工人员涌入,产生不少矛盾纠纷。"]
     frame, cands = frame_and_candidates("乌力吉口岸为什么会出现不少矛盾纠纷?", reason, [0.8])
     assert confidence(frame, cands) == pytest.approx(0.8)
@@ -139,7 +162,7 @@ def test_a_how_question_needs_its_action_named_in_its_best_sentences():
     premise = ["“市委、市政府安排了网格化管理经费,并实施网格员‘以奖代补’政策。”"]
     frame, cands = frame_and_candidates("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", premise, [0.55])
     conf = confidence(frame, cands)
-    assert conf == pytest.approx(0.55 - ACTION_PENALTY) and conf < MIN_CONFIDENCE
+    assert conf == pytest.approx(0.55 - answer.CHECK["action"].penalty) and conf < answer.MIN_CONFIDENCE
     told = ["奖金按网格员季度考核得分计算,每分50元。"]
     frame, cands = frame_and_candidates("霍林郭勒网格员的“以奖代补”奖金具体怎么计算?", told, [0.6])
     assert confidence(frame, cands) == pytest.approx(0.6)
@@ -160,3 +183,28 @@ def test_the_place_bonus_does_not_promote_a_sentence_into_the_place_check():
     assert max(cands, key=lambda c: c.score).sentence.text == texts[0]
     assert sorted(cands, key=lambda c: -c.score)[1].sentence.text == texts[2]  # promoted for quoting ...
     assert confidence(frame, cands) < 0  # ... but not among the two most relevant sentences checked
+
+
+def test_an_attribution_is_quoted_with_the_words_it_attributes():
+    texts = ["“这些年日子越过越好。”", "镇里群众敖云娜感激地说。", "镇里还修了路。"]
+    frame, cands = frame_and_candidates("群众为什么感激?", texts, [0.3, 0.8, 0.2])
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert first.text.startswith(texts[0] + texts[1]) and (first.start, first.text) == (0, "".join(texts)[:first.end])
+
+
+def test_a_list_lead_is_quoted_with_its_items_within_the_cap():
+    items = [f"{n}是完善第{n}项制度。" for n in "一二三四五六七八九十"] * 3
+    texts = ["主要做法有以下几点："] + items
+    frame, cands = frame_and_candidates("有哪些做法?", texts, [0.8] + [0.1] * len(items))
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert first.text.startswith(texts[0] + items[0] + items[1])
+    assert len(first.text) <= answer.UNIT_CAP < len("".join(texts))
+    assert first.text == "".join(texts)[first.start:first.end]
+
+
+def test_a_why_answer_keeps_its_continuation_and_other_answers_do_not():
+    texts = ["由于连年干旱,草场退化严重。", "牧民因此减少了牲畜。", "当地还建了水窖。"]
+    _, cands = frame_and_candidates("牧民为什么减少牲畜?", texts, [0.8, 0.3, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
+    _, cands = frame_and_candidates("草场退化了吗?", texts, [0.8, 0.3, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]

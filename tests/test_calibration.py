@@ -52,7 +52,7 @@ def test_build_records_the_fitted_threshold_and_answers_use_it(tmp_path: Path):
     corpus, index = make_corpus(tmp_path / "corpus", 40), tmp_path / "index"
     data = build_index(corpus, index, FakeEncoder(64))
     fitted = data.manifest["calibration"]
-    assert fitted["probes"] >= calibration.MIN_PROBES and fitted["percentile"] == calibration.PERCENTILE
+    assert fitted["probes"] >= calibration.MIN_PROBES and fitted["percentile"] == calibration.fitted_share()
     r = rag.Retriever.load(index, encoder=FakeEncoder(64))
     assert r.threshold == fitted["threshold"]
     question = "巴彦嘎查3组共有多少户牧民参加了培训?"

@@ -1,6 +1,7 @@
 """Retrieval evaluation: relevance rule, metrics on hand-made hit lists, QA set checks, the runner."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -250,6 +251,10 @@ def test_run_evaluation_writes_report(tmp_path: Path, mini_retriever):
     for key in ("first_quote_correct", "answerable_refused", "unanswerable_refused"):
         assert answers[key] is None or 0.0 <= answers[key] <= 1.0
     assert "## Answers" in (out / "report.md").read_text(encoding="utf-8")
+    from rag.answer import PARAMS_FILE, PARAMS_ID, read_params
+    assert answers["params"]["file"] == PARAMS_FILE and answers["params"]["sha256"] == PARAMS_ID["sha256"]
+    assert hashlib.sha256(read_params()[1]).hexdigest().startswith(answers["params"]["sha256"])
+    assert f"Answer weights: {PARAMS_FILE}" in (out / "report.md").read_text(encoding="utf-8")
     assert list(data["configs"]) == ["default", "keyword", "dense-gemma"]
     assert set(data["errors"]) == {"dense-e5", "hybrid-e5"} and "not in the cache" in data["errors"]["hybrid-e5"]
     assert data["n_questions"] == 5 and data["n_unanswerable"] == 1

@@ -122,8 +122,9 @@ def test_quotes_are_verbatim_at_their_offsets(text: str, question: str, rng):
     sentences = [s for a in parse_page(text, "x.txt") for s in article_sentences(a, text)]
     frame = analyse(question)
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
-    cands = [Candidate(s, rng.uniform(-1, 1), rng.randrange(5), overlap, rng.random() < 0.3,
-                       states_asked_unit(frame, s.text)) for s, overlap in zip(sentences, overlaps)]
+    cands = [Candidate(s, rng.uniform(-1, 1), rng.randrange(5), overlap,
+                       {"quantity": rng.random() < 0.3, "unit": states_asked_unit(frame, s.text)})
+             for s, overlap in zip(sentences, overlaps)]
     quotes = select_quotes(cands, confidence(frame, cands), min_confidence=float("-inf"))
     assert len(quotes) <= MAX_QUOTES and (quotes or not cands)
     for q in quotes:

@@ -1,0 +1,166 @@
+"""The Chinese answer-type vocabulary, as tables: measure words and units, roles and titles,
+place kinds, event verbs, cause words, speech verbs. rag/question.py builds its patterns from
+these tables and holds no word lists of its own; a new word is one table entry.
+
+Every entry is a general fact of the language or of news writing (a 县 is answered by a name
+ending in 县 or 旗, 由于 gives a cause, 说 attributes speech), never a fix for one question.
+Patterns are written for normalised text (rag.text.normalize: simplified, half-width, lower case).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Digits and numerals: "300", "３００", "三百", "两万".
+NUMERALS = "0-9０-９一二三四五六七八九十百千万亿两"
+
+# --- quantities ---------------------------------------------------------------------------------
+
+# Measure words a how-many question may ask for (多少户, 几名); longer ones first where one
+# begins another (公里 before 公...). "a" is 几A级景区, folded.
+ASKED_UNITS = ("公里 小时 块钱 万元 平方米 个月 分钟 公斤 公顷 人次 个 名 位 人 户 元 钱 亩 吨 岁 天 次 处 家 项 米 袋 册 份 场 "
+               "支 条 所 座 间 辆 台 架 艘 棵 株 栋 届 期 批 张 件 套 篇 周 年 季 倍 头 只 匹 例 公尺 公分 世纪 a").split()
+# Units that begin no other word: "多少辆车" asks for 辆 though jieba makes 辆车 one word.
+ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 例 a".split())
+# Units of time: "过了几年成立" counts years, not 成立.
+TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
+# Units that state the same count: 几位 is answered by 5名 or 5人; 几支突击队 by 突击队4个.
+SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
+              "万元": ("元",), "支": ("支", "个")}
+# A number followed by one of these states some quantity ("300户", "20公里" by its 公, "5%").
+QUANTITY_MARKS = "个名人年月日次项家处亩米吨元万%％岁天种类支条余多公世"
+# Measure words between a question word and the noun it asks about (哪家公司, 几个村).
+FOCUS_MEASURES = "个名位户家些所支份项条种类座处点天句级"
+AGE_UNITS = ("岁", "周岁")
+MONEY_UNITS = ("元", "%", "％", "倍", "成")
+RATE_UNITS = ("%", "％", "成")
+
+# Nouns for money: "收入增长了多少" asks for an amount in 元, or a share or a multiple.
+MONEY_NOUNS = ("收入 工资 薪酬 价格 票价 奖金 利润 费用 资金 经费 成本 收益 产值 投资 补贴 营业额 收费 售价 单价 价钱 租金 "
+               "学费").split()
+# Nouns for groups of people: "接待多少游客" asks for a number of people.
+PEOPLE_NOUNS = ("游客 人口 居民 学员 党员 群众 村民 职工 员工 民警 志愿者 老年人 老人 儿童 学生 孩子 干部 选手 观众 工人 "
+                "人员").split()
+# Nouns for a share: "满意率是多少" asks for a percentage.
+RATE_NOUNS = ("比例", "占比", "比重", "百分比")
+
+# --- dates and events ---------------------------------------------------------------------------
+
+DATE_MARKS = "年月日号"  # after a number: "2015年", "7月", "3日", "5号"
+CLOCK_MARKS = "时点"  # after digits only: "三点建议" and "一时间" are no times
+DATE_WORDS = ("今年", "去年", "前年", "当天", "当日")
+# Reporters vary the verb: a meeting 举行 in the question is 召开 in the article.
+SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办", "设立", "创立"),
+               ("开始", "启动", "开启", "推行", "实施", "年起", "月起", "日起"))
+# Verbs of aspect: they say that something begins or goes on, not what happens.
+ASPECT_VERBS = frozenset("开始 正式 首次 陆续 逐渐 继续 重新 着手".split())
+
+# --- people: roles, titles, speech --------------------------------------------------------------
+
+# Titles that alone say little: whose 书记? (党支部书记, 组织部部长, 旗委书记)
+BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
+# How the names of roles held by one person end: the article names the holder next to them.
+PERSON_ROLE_ENDS = ("长", "书记", "主任", "委员", "主席", "员", "老师", "主持人", "女孩", "男孩", "爷爷", "奶奶", "师傅", "医生")
+# How a deputy's title ends (副部长, 副主任): a deputy is another person.
+DEPUTY_TITLE_ENDS = ("长", "书记", "主任", "委员", "队长")
+# A second title between a role and its holder's name ("副部长、干部人事档案中心副主任冀志江").
+MORE_TITLE_ENDS = ("长", "书记", "主任", "委员", "主席")
+# Party bodies between a place and a title ("中山社区党委书记"; 组织部部长 is the 组织部长).
+PARTY_BODIES = ("党委", "党总支", "党支部", "党组", "党工委", "部")
+# Verbs of speech: a name before one is a person's ("策根说").
+SPEECH_VERBS = frozenset("说 介绍 告诉 表示 指出 坦言 感慨 谈到".split())
+
+# --- places -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceKind:
+    """A kind of place and how questions and articles use it.
+
+    answered_by: the kinds of name that answer "哪个<kind>" (哪个县: 清水河县 or 阿拉善右旗), in
+        the order they are tried; empty when questions do not ask for this kind; "*": any place
+        name answers (哪个城市: 赤峰市, but also 伦敦).
+    asked_where: "哪个<kind>" asks where (哪个社区); "哪个大队" does not.
+    title_place: an administrative unit whose name may stand before an officer's title
+        (赤峰市委书记, 巴林左旗的旗委书记) and ends a place name, not a person's.
+    ends_place: a word ending in it names a place: "named" after at least two characters
+        (兴和县; not 辖区), "any" however short (社区)."""
+
+    name: str
+    answered_by: tuple[str, ...] = ()
+    asked_where: bool = False
+    title_place: bool = False
+    ends_place: str | None = None
+
+
+def _place(name: str, answered_by: str = "", asked_where: bool = False, title_place: bool = False,
+           ends_place: str | None = None) -> PlaceKind:
+    return PlaceKind(name, tuple(answered_by.split()), asked_where, title_place, ends_place)
+
+
+PLACE_KINDS = (
+    _place("省", "省 自治区", asked_where=True, ends_place="named"),
+    _place("省份", "省 自治区"),
+    _place("自治区"),
+    _place("盟", title_place=True),
+    _place("市", "市", asked_where=True, title_place=True, ends_place="named"),
+    _place("城市", "*", asked_where=True),
+    _place("县", "县 旗", asked_where=True, title_place=True, ends_place="named"),
+    _place("旗", "旗 县", asked_where=True, title_place=True, ends_place="named"),
+    _place("区", "区", asked_where=True, title_place=True, ends_place="named"),
+    _place("镇", "镇 乡 苏木", asked_where=True, title_place=True, ends_place="named"),
+    _place("乡", "乡 镇 苏木", asked_where=True, title_place=True, ends_place="named"),
+    _place("乡镇", "乡 镇 苏木"),
+    _place("苏木", "苏木 镇 乡", asked_where=True, title_place=True, ends_place="any"),
+    _place("村", "村 嘎查", asked_where=True, title_place=True, ends_place="named"),
+    _place("嘎查", "嘎查 村", asked_where=True, title_place=True, ends_place="any"),
+    _place("社区", "社区", asked_where=True, title_place=True, ends_place="any"),
+    _place("街道", "街道", asked_where=True, title_place=True, ends_place="any"),
+    _place("中心", ends_place="named"),
+    _place("学校", "学校 大学 学院 中学 小学 党校 院校", asked_where=True, ends_place="any"),
+    _place("大学", "大学 学院", asked_where=True, ends_place="any"),
+    _place("学院", ends_place="any"),
+    _place("院校", "学校 大学 学院 党校 院校", asked_where=True),
+    _place("党校", "党校"),
+    _place("博物馆", "博物馆 纪念馆 展览馆", asked_where=True, ends_place="any"),
+    _place("纪念馆", "纪念馆 博物馆", ends_place="any"),
+    _place("基地", "基地", ends_place="any"),
+    *(_place(name, ends_place="any") for name in "图书馆 广场 公园 窗口 口岸 界碑 礼堂 会议室 活动室".split()),
+    _place("地方", asked_where=True),
+)
+# The kinds a question may ask for, and what answers each.
+ASKED_PLACE_KINDS = {k.name: "|".join(k.answered_by) for k in PLACE_KINDS if k.answered_by}
+TITLE_PLACE_ENDS = tuple(k.name for k in PLACE_KINDS if k.title_place)
+# Words that ask where when they close a "哪些…" question: 哪些省份, 哪些地方.
+WHERE_AFTER_WHICH_SOME = ("省份", "地方", "地区", "城市")
+# Characters that name no place before a kind: 全县, 该村, 各社区, 十个村.
+NO_NAME_CHARS = frozenset("全该本各每此其这那个一二两三四五六七八九十几多外")
+# ... nor, before a place named with a title, these: '意见的社区', '当地社区'.
+NO_NAME_BEFORE_TITLE_PLACE = NO_NAME_CHARS | frozenset("的之当在")
+# Prepositions and conjunctions: '且离县城', '以社区为依托' (和 and 同 end names: 兴和县, 大同市).
+LINKING_CHARS = frozenset("以对为从且离在与及等的向到了把被将给跟或并而由于")
+# 内蒙古 itself, in '我区' reporting: never the answer to 哪个区.
+NOT_PLACES = frozenset(["自治区"])
+# "问题出在哪" asks what went wrong, not where.
+WENT_WRONG_NOUNS = ("问题", "症结", "毛病", "差距", "短板", "根源", "原因", "关键")
+
+# --- reasons and ways ---------------------------------------------------------------------------
+
+# Words that give a cause or a purpose (由于…导致, 为了, 随着; 让 and 使 give an effect's cause).
+CAUSE_WORDS = ("因为 由于 原因 导致 造成 所以 因此 旨在 目的 为了 随着 随之 针对 为此 以便 从而 得益于 源于 谐音 "
+               "让 使 在于 否则 不然").split()
+# 为 ends these verbs of naming: '又称为什么' asks what it is called, not why.
+NAMING_VERB_ENDS = frozenset("称名成作视改定列分认译叫转变更")
+# Phrases that ask how something is done.
+HOW_WORDS = ("怎样", "怎么", "如何", "用什么办法", "通过什么", "什么方式", "哪些方式", "哪些措施", "什么措施", "什么办法")
+# Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
+LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
+
+# --- words that name nothing in particular ------------------------------------------------------
+
+GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工作 活动 单位 人员 内容 方式 办法 措施 作用 意义 "
+                          "一共 总共 共有 具体 现在 分别 主要 大概 大约 设施 领导 发生 进行 出现 "
+                          "时候 之后 之前 以后 以前 样子".split())
+# Classes whose members are named without the class word: 哪个国家 is answered by 法国, 哪个朝代
+# by 元代, 多少比例 by 30%; such a noun is no focus an answer must mention (哪个纪念馆 is:
+# 集宁战役纪念馆 ends in its kind).
+CLASS_NOUNS = frozenset("国家 朝代 民族 语言 宗教 身份 身分 职业 季节 颜色 年代 世纪 品种 物种 比例 占比 比重 百分比".split())
