@@ -213,14 +213,16 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
                 progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
                 changes: Changes | None = None, calibrate: bool = True,
-                dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC) -> IndexData:
+                dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC,
+                read: Callable[..., tuple[SparseBuilder, dict[str, np.ndarray]]] = read_pass) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
     (manifest "build" counts reused and embedded texts). Unusable corpus files are skipped and
     named in one ``warn`` message (stderr by default). ``changes`` builds the corpus as it will be
     once those files are added or removed, without touching it yet. With ``calibrate``, the
-    manifest records the refusal threshold fitted to this corpus.
+    manifest records the refusal threshold fitted to this corpus. ``read`` is the first pass
+    (``read_pass``; rag.distributed.ray_read_pass parses on Ray).
     """
     root = Path(root)
     if not root.is_dir():
@@ -229,7 +231,7 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     files = corpus.corpus_file_hashes(root, sources)
     folder = new_build_folder(index_dir)
     try:
-        sparse_builder, keys = read_pass(root, folder, encoder, params, warn, sources)
+        sparse_builder, keys = read(root, folder, encoder, params, warn, sources)
         store = TextStore(folder / STORE)
         previous = previous_index(index_dir, encoder) if incremental else Previous()
         step = Progress(len(store.passages) + len(store.sentences), progress)

@@ -36,6 +36,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-size", type=int, default=None, help="passage size in characters")
     build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between passages in characters")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index is complete and fresh")
+    build.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="ray: parse and embed as Ray Data stages (pip install -e '.[ray]')")
+    build.add_argument("--ray-address", default=None, metavar="ADDR",
+                       help="with --engine ray: a running cluster's head (HOST:6379); default a local Ray")
+    build.add_argument("--ray-workers", type=int, default=2, metavar="N",
+                       help="with --engine ray: encoder actors, each loading the model once (default 2)")
     build.set_defaults(run=cmd_index_build)
     add = index.add_parser("add", help="copy files into an index's corpus folder and update the index")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt, .md, .html, .htm or .jsonl files")
@@ -134,7 +140,13 @@ def cmd_index_build(args: argparse.Namespace) -> int:
         return 0
     encoder = prepare_encoder(args.model, log=print_stderr)
     with progress_bar() as progress:
-        data = build_index(corpus, index_dir, encoder, params, progress)
+        if args.engine == "ray":
+            from .distributed import build_index_ray
+
+            data = build_index_ray(corpus, index_dir, encoder, params, progress,
+                                   ray_address=args.ray_address, workers=args.ray_workers)
+        else:
+            data = build_index(corpus, index_dir, encoder, params, progress)
     print_built("built", index_dir, data)
     return 0
 
