@@ -131,6 +131,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     from .embed import prepare_encoder
     from .update import finish_interrupted
 
+    if args.engine != "ray" and args.ray_address:
+        raise RagError("--ray-address needs --engine ray; add it, or leave --ray-address out")
     corpus = args.corpus or default_corpus_dir()
     index_dir = args.index or default_index_dir()
     finish_interrupted(Path(corpus))  # an add/remove killed after saving its index: put its files in place

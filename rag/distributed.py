@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import pickle
+import socket
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +233,8 @@ def ray_session(address: str | None = None, num_cpus: int = LOCAL_CPUS) -> Itera
     except ImportError as exc:
         raise RagError(f"--engine ray needs Ray Data ({exc.name} is missing); {INSTALL_FIX}") from None
     started = not ray.is_initialized()
+    if started and address:
+        check_reachable(address)
     if started:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report to the network
         try:
@@ -261,6 +264,19 @@ def ray_session(address: str | None = None, num_cpus: int = LOCAL_CPUS) -> Itera
         context.execution_options.preserve_order, context.enable_progress_bars = saved
         if started:
             ray.shutdown()
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast on a head that does not answer: Ray itself retries for minutes. ``auto`` and other
+    forms without a port are left to Ray."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise RagError(f"no Ray head answers at {address} ({exc.strerror or exc}); start one there with "
+                       "`ray start --head` (it prints the address), or leave --ray-address out for a local Ray") from None
 
 
 def build_index_ray(root: Path, index_dir: Path, encoder: Encoder, *args, ray_address: str | None = None,

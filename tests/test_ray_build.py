@@ -3,6 +3,7 @@ and, with the deterministic fake encoder, the same vectors; incremental reuse wo
 from __future__ import annotations
 
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ pytest.importorskip("ray.data", reason="the [ray] extra is not installed")
 import rag
 from rag.build import build_index
 from rag.cli import main
-from rag.distributed import build_index_ray, ray_session
+from rag.distributed import build_index_ray, check_reachable, ray_session
 from rag.errors import RagError
 from rag.index import load_index, read_keys
 from rag.testing import FakeEncoder
@@ -123,3 +124,17 @@ def test_missing_ray_is_a_rag_error_naming_the_fix(monkeypatch, tmp_path):
 def test_workers_below_one_is_a_rag_error(local_ray, tmp_path):
     with pytest.raises(RagError, match="--ray-workers"):
         build_index_ray(FIXTURES / "mini_corpus", tmp_path / "idx", FakeEncoder(64), workers=0)
+
+
+def test_unreachable_address_is_a_rag_error_naming_it(tmp_path):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(RagError, match=rf"no Ray head answers at 127\.0\.0\.1:{port}.*ray start --head"):
+        check_reachable(f"127.0.0.1:{port}")
+
+
+def test_ray_address_without_engine_ray_is_refused(tmp_path, capsys):
+    code = main(["index", "build", "--ray-address", "127.0.0.1:6379", "--model", "fake-64",
+                 "--corpus", str(FIXTURES / "mini_corpus"), "--index", str(tmp_path / "idx")])
+    assert code == 2 and "--ray-address needs --engine ray" in capsys.readouterr().err
