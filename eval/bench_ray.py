@@ -126,7 +126,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "scale")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rag-bench-ray-"))
-    machine = f"{os.cpu_count()} CPUs, {platform.machine()}, load {os.getloadavg()[0]:.1f} at start"
+    machine = (f"{os.cpu_count()} CPUs, {platform.machine()}, load {os.getloadavg()[0]:.1f} at start, "
+               f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
     report = {"cases": []}
     try:
         with ray_session(num_cpus=2):

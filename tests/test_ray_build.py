@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "eval"))
 import bench_scale  # noqa: E402  (make_archive, sentence_pool)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Ray Data's own context reads its deprecated settings; nothing here sets them.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
 
 @pytest.fixture(scope="module")
