@@ -16,7 +16,7 @@ import rag
 from rag.build import build_index
 from rag.cli import main
 from rag.distributed import build_index_ray, check_reachable, ray_session
-from rag.errors import RagError
+from rag.errors import CorpusError, RagError
 from rag.index import load_index, read_keys
 from rag.testing import FakeEncoder
 
@@ -140,3 +140,15 @@ def test_ray_address_without_engine_ray_is_refused(tmp_path, capsys):
     code = main(["index", "build", "--ray-address", "127.0.0.1:6379", "--model", "fake-64",
                  "--corpus", str(FIXTURES / "mini_corpus"), "--index", str(tmp_path / "idx")])
     assert code == 2 and "--ray-address needs --engine ray" in capsys.readouterr().err
+
+
+def test_corpus_without_usable_file_is_the_same_error_as_local(local_ray, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(CorpusError) as local:
+        build_index(corpus, tmp_path / "local", FakeEncoder(64))
+    with pytest.raises(CorpusError) as ray:
+        build_index_ray(corpus, tmp_path / "ray", FakeEncoder(64))
+    assert str(ray.value) == str(local.value) and "empty.txt" in str(ray.value)
+    assert not (tmp_path / "ray").exists() and not list(tmp_path.glob(".ray.*"))  # the build folder is gone
