@@ -215,7 +215,8 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
                 warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
                 changes: Changes | None = None, calibrate: bool = True,
                 dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC,
-                backend: dict | None = None) -> IndexData:
+                backend: dict | None = None,
+                read: Callable[..., tuple[SparseBuilder, dict[str, np.ndarray]]] = read_pass) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
@@ -224,7 +225,8 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     once those files are added or removed, without touching it yet. With ``calibrate``, the
     manifest records the refusal threshold fitted to this corpus. ``backend`` {"kind": "milvus", "uri",
     "collection"} also serves the index from Milvus (rag/milvus.py), {"kind": "local"} not; None keeps
-    the backend of the index replaced.
+    the backend of the index replaced. ``read`` is the first pass (``read_pass``;
+    rag.distributed.ray_read_pass parses on Ray).
     """
     root = Path(root)
     if not root.is_dir():
@@ -234,7 +236,7 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     files = corpus.corpus_file_hashes(root, sources)
     folder = new_build_folder(index_dir)
     try:
-        sparse_builder, keys = read_pass(root, folder, encoder, params, warn, sources)
+        sparse_builder, keys = read(root, folder, encoder, params, warn, sources)
         store = TextStore(folder / STORE)
         previous = previous_index(index_dir, encoder) if incremental else Previous()
         step = Progress(len(store.passages) + len(store.sentences), progress)

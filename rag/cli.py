@@ -42,6 +42,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--milvus-uri", default=None, help="Milvus server (http://host:19530) or milvus-lite file (x.db)")
     build.add_argument("--milvus-collection", default=None,
                        help="prefix of the index's Milvus collections (default: rag_<index folder name>)")
+    build.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="ray: parse and embed as Ray Data stages (pip install -e '.[ray]')")
+    build.add_argument("--ray-address", default=None, metavar="ADDR",
+                       help="with --engine ray: a running cluster's head (HOST:6379); default a local Ray")
+    build.add_argument("--ray-workers", type=int, default=2, metavar="N",
+                       help="with --engine ray: encoder actors, each loading the model once (default 2)")
     build.set_defaults(run=cmd_index_build)
     add = index.add_parser("add", help="copy files into an index's corpus folder and update the index")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt, .md, .html, .htm or .jsonl files")
@@ -131,6 +137,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     from .embed import prepare_encoder
     from .update import finish_interrupted
 
+    if args.engine != "ray" and args.ray_address:
+        raise RagError("--ray-address needs --engine ray; add it, or leave --ray-address out")
     corpus = args.corpus or default_corpus_dir()
     index_dir = args.index or default_index_dir()
     finish_interrupted(Path(corpus))  # an add/remove killed after saving its index: put its files in place
@@ -141,7 +149,13 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     backend = backend_arg(args)
     encoder = prepare_encoder(args.model, log=print_stderr)
     with progress_bar() as progress:
-        data = build_index(corpus, index_dir, encoder, params, progress, backend=backend)
+        if args.engine == "ray":
+            from .distributed import build_index_ray
+
+            data = build_index_ray(corpus, index_dir, encoder, params, progress, backend=backend,
+                                   ray_address=args.ray_address, workers=args.ray_workers)
+        else:
+            data = build_index(corpus, index_dir, encoder, params, progress, backend=backend)
     print_built("built", index_dir, data)
     return 0
 

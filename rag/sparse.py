@@ -33,7 +33,11 @@ class SparseBuilder:
         self._lengths: list[int] = []
 
     def add(self, text: str) -> None:
-        tokens = tokenize(text) or [""]  # an empty passage still has a length, as in bm25s
+        self.add_tokens(tokenize(text))
+
+    def add_tokens(self, tokens: list[str]) -> None:
+        """A passage already tokenised (the Ray build tokenises on its workers)."""
+        tokens = tokens or [""]  # an empty passage still has a length, as in bm25s
         ids = np.fromiter((self.vocab.setdefault(t, len(self.vocab)) for t in tokens), dtype=np.int32)
         unique, counts = np.unique(ids, return_counts=True)
         self._tokens.append(unique.astype(np.int32))
