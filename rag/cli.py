@@ -36,6 +36,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-size", type=int, default=None, help="passage size in characters")
     build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between passages in characters")
     build.add_argument("--if-stale", action="store_true", help="do nothing when the index is complete and fresh")
+    build.add_argument("--device", default=None, help="auto (default: cuda when torch sees a GPU, else cpu), cpu or "
+                       "cuda[:N]; also RAG_DEVICE. The backend is RAG_BACKEND: auto, torch or openvino")
     build.set_defaults(run=cmd_index_build)
     add = index.add_parser("add", help="copy files into an index's corpus folder and update the index")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt, .md, .html, .htm or .jsonl files")
@@ -128,7 +130,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     if args.if_stale and index_is_current(index_dir, corpus, args.model, params):
         print(f"index {index_dir} is up to date")
         return 0
-    encoder = prepare_encoder(args.model, log=print_stderr)
+    encoder = prepare_encoder(args.model, log=print_stderr, device=args.device)
     with progress_bar() as progress:
         data = build_index(corpus, index_dir, encoder, params, progress)
     print_built("built", index_dir, data)
@@ -271,15 +273,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_models_fetch(args: argparse.Namespace) -> int:
+    from .embed import prepare_backend
+
     for name in args.names:
         path = models.ensure_model(name, log=print_stderr)
-        print(f"{name}: {path}")
+        backend = prepare_backend(name, log=print_stderr)  # the OpenVINO export, derived here once
+        print(f"{name}: {path} (backend {backend})")
     return 0
 
 
 def cmd_models_verify(args: argparse.Namespace) -> int:
+    from .embed import prepare_backend
+
     for name in args.names:
         models.verify_model(name)
+        prepare_backend(name, log=print_stderr, full_check=True)  # a broken export is rebuilt
         print(f"{name}: every file matches its sha256")
     return 0
 
