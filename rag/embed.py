@@ -1,4 +1,9 @@
-"""Encoders: the Encoder protocol, the sentence-transformers encoder, and how to load one by name.
+"""Encoders: the Encoder protocol, the real-model backends, and how to load one by name.
+
+Backends (RAG_BACKEND): "torch" (sentence-transformers; CPU or GPU) and "openvino" (the model's
+OpenVINO export, CPU; rag/openvino_encoder.py). "auto" (default) takes OpenVINO on the CPU for the
+measured model and torch elsewhere. Both read the same tokens and give vectors within cosine 0.998 of
+each other (README), so they share the model's fingerprint and an index serves queries from either.
 
 Every encoder returns float32 rows of unit length, so inner product is cosine.
 """
