@@ -48,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
                        help="with --engine ray: a running cluster's head (HOST:6379); default a local Ray")
     build.add_argument("--ray-workers", type=int, default=2, metavar="N",
                        help="with --engine ray: encoder actors, each loading the model once (default 2)")
+    build.add_argument("--device", default=None, help="auto (default: cuda when torch sees a GPU, else cpu), cpu or "
+                       "cuda[:N]; also RAG_DEVICE. The backend is RAG_BACKEND: auto, torch or openvino")
     build.set_defaults(run=cmd_index_build)
     add = index.add_parser("add", help="copy files into an index's corpus folder and update the index")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt, .md, .html, .htm or .jsonl files")
@@ -147,7 +149,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
         print(f"index {index_dir} is up to date")
         return 0
     backend = backend_arg(args)
-    encoder = prepare_encoder(args.model, log=print_stderr)
+    encoder = prepare_encoder(args.model, log=print_stderr, device=args.device)
     with progress_bar() as progress:
         if args.engine == "ray":
             from .distributed import build_index_ray
@@ -319,15 +321,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_models_fetch(args: argparse.Namespace) -> int:
+    from .embed import prepare_backend
+
     for name in args.names:
         path = models.ensure_model(name, log=print_stderr)
-        print(f"{name}: {path}")
+        backend = prepare_backend(name, log=print_stderr)  # the OpenVINO export, derived here once
+        print(f"{name}: {path} (backend {backend})")
     return 0
 
 
 def cmd_models_verify(args: argparse.Namespace) -> int:
+    from .embed import prepare_backend
+
     for name in args.names:
         models.verify_model(name)
+        prepare_backend(name, log=print_stderr, full_check=True)  # a broken export is rebuilt
         print(f"{name}: every file matches its sha256")
     return 0
 

@@ -32,7 +32,7 @@ import numpy as np
 from . import corpus
 from .build import KEY_BYTES, keyword_text, texts_of, vector_key
 from .chunking import ChunkingParams
-from .embed import Encoder, SentenceTransformerEncoder, load_encoder, passage_input
+from .embed import Encoder, load_encoder, passage_input
 from .errors import CorpusError, RagError
 from .index import STORE
 from .sparse import SparseBuilder
@@ -81,7 +81,7 @@ class PromptKeyer:
 def keyer_of(encoder: Encoder):
     """What parse tasks need of an encoder: ``fingerprint`` and ``input_text``, cheap to send."""
     inner = getattr(encoder, "local", encoder)
-    if isinstance(inner, SentenceTransformerEncoder):
+    if getattr(inner, "spec", None) is not None:  # a real model (torch or OpenVINO): send its prompt only
         return PromptKeyer(inner.fingerprint, inner.spec.document_prompt)
     return inner  # test encoders hold no model and pickle whole
 

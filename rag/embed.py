@@ -1,9 +1,15 @@
-"""Encoders: the Encoder protocol, the sentence-transformers encoder, and how to load one by name.
+"""Encoders: the Encoder protocol, the real-model backends, and how to load one by name.
+
+Backends (RAG_BACKEND): "torch" (sentence-transformers; CPU or GPU) and "openvino" (the model's
+OpenVINO export, CPU; rag/openvino_encoder.py). "auto" (default) takes OpenVINO on the CPU for the
+measured model and torch elsewhere. Both read the same tokens and give vectors within cosine 0.998 of
+each other (README), so they share the model's fingerprint and an index serves queries from either.
 
 Every encoder returns float32 rows of unit length, so inner product is cosine.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 from typing import Callable, Protocol, Sequence
@@ -62,34 +68,83 @@ def compute_dtype():
     return {"bfloat16": torch.bfloat16, "float32": torch.float32}[wanted]
 
 
-class SentenceTransformerEncoder:
-    """A cached, verified model from the registry, run on the CPU with the hub switched off."""
+BACKENDS = ("torch", "openvino")
+# Models whose OpenVINO export has been measured against torch (README, eval/bench_embed.py).
+OPENVINO_MODELS = frozenset({models.GEMMA.name})
+
+
+def resolve_device(device: str | None = None) -> str:
+    """"auto" (default, or RAG_DEVICE) -> "cuda" when torch sees a GPU, else "cpu"; "cpu"/"cuda[:N]" as given."""
+    device = (device or os.environ.get("RAG_DEVICE") or "auto").strip().lower()
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cpu":
+        return device
+    if device == "cuda" or device.startswith("cuda:"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise RagError(f"--device {device}: torch sees no GPU here; use --device cpu or auto")
+        return device
+    raise RagError(f"unknown device {device!r}; use auto, cpu or cuda[:N]")
+
+
+def openvino_available() -> bool:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_backend(name: str, device: str, backend: str | None = None) -> str:
+    """The backend that runs a model: RAG_BACKEND (or ``backend``) = torch | openvino | auto (default).
+
+    auto: OpenVINO for a measured model on the CPU when it is installed, torch otherwise (GPUs, e5).
+    """
+    backend = (backend or os.environ.get("RAG_BACKEND") or "auto").strip().lower()
+    if backend not in (*BACKENDS, "auto"):
+        raise RagError(f"unknown backend {backend!r} (RAG_BACKEND); use auto, {' or '.join(BACKENDS)}")
+    if backend == "openvino" and device != "cpu":
+        raise RagError(f"the openvino backend runs on the CPU only, not {device}; use RAG_BACKEND=torch for a GPU")
+    if backend == "openvino" and not openvino_available():
+        raise RagError("RAG_BACKEND=openvino but openvino is not installed; run `make install` or use RAG_BACKEND=torch")
+    if backend != "auto":
+        return backend
+    if device == "cpu" and name in OPENVINO_MODELS and openvino_available():
+        return "openvino"
+    return "torch"
+
+
+def quiet_transformers() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading bars in the CLI
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+class _ModelEncoder:
+    """What every real-model backend shares: the model's prompts, the query cut, the tokenizer lock.
+
+    A backend sets ``self.model`` (with a ``tokenizer``) and implements ``_encode``.
+    """
 
     batch_size = 16
     max_query_tokens = MAX_QUERY_TOKENS
+    backend = ""
 
-    def __init__(self, name: str = models.DEFAULT_MODEL):
-        spec = models.get_spec(name)
-        folder = models.model_dir(name)
+    def __init__(self, name: str):
+        self.spec = models.get_spec(name)
         self.fingerprint = models.model_fingerprint(name)  # raises ModelError if absent or truncated
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading bars in the CLI
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from sentence_transformers import SentenceTransformer
-
-        self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True,
-                                         model_kwargs={"torch_dtype": compute_dtype()})
-        self.name, self.dim, self.spec = name, spec.dim, spec
+        self.name, self.dim = name, self.spec.dim
         # The fast tokenizer keeps its padding and truncation settings as shared state: a call from
         # another thread between setting and using them breaks a batch ("expected sequence of length").
         self._tokenizer_lock = threading.Lock()
 
-    def _encode(self, texts: list[str], **kwargs) -> np.ndarray:
-        with self._tokenizer_lock:
-            vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                        convert_to_numpy=True, show_progress_bar=False, **kwargs)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+    def _encode(self, texts: list[str], truncation: dict | None = None) -> np.ndarray:
+        raise NotImplementedError
 
     def _query_truncation(self) -> dict:
         return {"truncation": True, "max_length": self.max_query_tokens}
@@ -107,8 +162,7 @@ class SentenceTransformerEncoder:
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         """The prompt kept and at most max_query_tokens tokens of each, cut by the model's tokenizer."""
-        return self._encode([self.spec.query_prompt + q for q in queries],
-                            processing_kwargs={"text": self._query_truncation()})
+        return self._encode([self.spec.query_prompt + q for q in queries], self._query_truncation())
 
     def input_text(self, passage: Passage) -> str:
         return passage_input(passage, self.spec.document_prompt)
@@ -126,20 +180,94 @@ class SentenceTransformerEncoder:
         return out
 
 
-def load_encoder(name: str) -> Encoder:
-    """The encoder for a model name; "fake-N" gives the test encoder (rag.testing)."""
+class SentenceTransformerEncoder(_ModelEncoder):
+    """A cached, verified model from the registry, run by sentence-transformers on torch, hub switched off."""
+
+    backend = "torch"
+
+    def __init__(self, name: str = models.DEFAULT_MODEL, device: str = "cpu"):
+        super().__init__(name)
+        quiet_transformers()
+        from sentence_transformers import SentenceTransformer
+
+        dtype = compute_dtype() if device == "cpu" else None  # GPUs: the weights' own float32
+        self.device = device
+        self.model = SentenceTransformer(str(models.model_dir(name)), device=device, local_files_only=True,
+                                         model_kwargs={"torch_dtype": dtype} if dtype else {})
+
+    def _encode(self, texts: list[str], truncation: dict | None = None) -> np.ndarray:
+        kwargs = {"processing_kwargs": {"text": truncation}} if truncation else {}
+        with self._tokenizer_lock:
+            vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False, **kwargs)
+        vectors = vectors.astype(np.float32)  # bfloat16 rows are unit length only to ~0.002: renormalise
+        return np.ascontiguousarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+class OpenVINOEncoder(_ModelEncoder):
+    """The model's OpenVINO export (rag/openvino_encoder.py) on the CPU: the same tokenizer, prompts
+    and truncation as the torch encoder; vectors within cosine 0.999 of torch's (tests/integration)."""
+
+    backend = "openvino"
+    device = "cpu"
+
+    def __init__(self, name: str = models.DEFAULT_MODEL, log: Callable[[str], None] = print):
+        super().__init__(name)
+        quiet_transformers()
+        from .openvino_encoder import OpenVINOModel, ensure_export
+
+        self.model = OpenVINOModel(name, ensure_export(name, log=log))
+        self.max_passage_tokens = self.model.tokenizer.model_max_length  # what sentence-transformers cuts at
+        try:
+            config = json.loads((models.model_dir(name) / "sentence_bert_config.json").read_text(encoding="utf-8"))
+            self.max_passage_tokens = int(config["max_seq_length"])
+        except (OSError, KeyError, ValueError):
+            pass
+
+    def _encode(self, texts: list[str], truncation: dict | None = None) -> np.ndarray:
+        truncation = truncation or {"truncation": True, "max_length": self.max_passage_tokens}
+        out = []
+        for lo in range(0, len(texts), self.batch_size):
+            with self._tokenizer_lock:
+                features = self.model.tokenizer(texts[lo:lo + self.batch_size], padding=True,
+                                                return_tensors="np", **truncation)
+            out.append(self.model.forward({k: features[k].astype(np.int64) for k in ("input_ids", "attention_mask")}))
+        vectors = np.concatenate(out).astype(np.float32)
+        return np.ascontiguousarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def load_encoder(name: str, device: str | None = None, backend: str | None = None,
+                 log: Callable[[str], None] = print) -> Encoder:
+    """The encoder for a model name; "fake-N" gives the test encoder (rag.testing).
+
+    ``device`` (or RAG_DEVICE): auto | cpu | cuda[:N]; ``backend`` (or RAG_BACKEND): auto | torch | openvino.
+    """
     if is_fake(name):
         from .testing import FakeEncoder
 
         return FakeEncoder(int(name.split("-", 1)[1]))
-    return SentenceTransformerEncoder(name)
+    device = resolve_device(device)
+    if resolve_backend(name, device, backend) == "openvino":
+        return OpenVINOEncoder(name, log=log)
+    return SentenceTransformerEncoder(name, device=device)
 
 
-def prepare_encoder(name: str, log: Callable[[str], None]) -> Encoder:
+def prepare_encoder(name: str, log: Callable[[str], None], device: str | None = None) -> Encoder:
     """The encoder for a model name, fetching and verifying the model into the cache first if needed."""
     if not is_fake(name):
         models.ensure_model(name, log=log)
-    return load_encoder(name)
+    return load_encoder(name, device=device, log=log)
+
+
+def prepare_backend(name: str, log: Callable[[str], None] = print, full_check: bool = False) -> str:
+    """Set-up (`rag models fetch`): build or check the export the default backend will load. Returns the backend."""
+    backend = resolve_backend(name, resolve_device("cpu"))
+    if backend == "openvino":
+        from .openvino_encoder import ensure_export
+
+        quiet_transformers()
+        ensure_export(name, log=log, full_check=full_check)
+    return backend
 
 
 def expected_fingerprint(name: str) -> str | None:
