@@ -159,6 +159,12 @@ def read_pass(root: Path, folder: Path, encoder: Encoder, params: ChunkingParams
                 sparse.add(keyword_text(p))
             keys["passages"].extend(vector_key(encoder, p) for p in passages)
             keys["sentences"].extend(vector_key(encoder, s) for s in sentences)
+    return finish_read(root, store, sparse, keys)
+
+
+def finish_read(root: Path, store: StoreWriter, sparse: SparseBuilder,
+                keys: dict[str, list[bytes]]) -> tuple[SparseBuilder, dict[str, np.ndarray]]:
+    """The end of a first pass (local or on Ray): the vocabulary into the store, the keys as arrays."""
     store.add_vocab(sparse.vocab)
     store.close()
     if not keys["passages"]:

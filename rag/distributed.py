@@ -30,7 +30,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from . import corpus
-from .build import KEY_BYTES, keyword_text, texts_of, vector_key
+from .build import finish_read, keyword_text, texts_of, vector_key
 from .chunking import ChunkingParams
 from .embed import Encoder, load_encoder, passage_input
 from .errors import CorpusError, RagError
@@ -152,12 +152,7 @@ def ray_read_pass(root: Path, folder: Path, encoder: Encoder, params: ChunkingPa
     if skipped:
         warn(f"rag: warning: skipped {len(skipped)} unusable corpus item(s), fix them and rebuild "
              f"to include them: {corpus.describe_skipped(skipped)}")
-    store.add_vocab(sparse.vocab)
-    store.close()
-    if not keys["passages"]:
-        raise CorpusError(f"no article text found under {root}; point --corpus at a folder of newspaper pages "
-                          "(.txt) or articles (.md, .html, .jsonl)")
-    return sparse, {t: np.array(k, dtype=f"S{KEY_BYTES}") for t, k in keys.items()}
+    return finish_read(root, store, sparse, keys)
 
 
 # --- stage 2: one batch of texts -> vectors -------------------------------------------------------
