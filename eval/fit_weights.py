@@ -200,6 +200,21 @@ def score_matrix(q: Question) -> np.ndarray:
                      for c in q.cands], dtype=float).reshape(len(q.cands), len(SCORE_FEATURES))
 
 
+def coordinate_search(objective, start: dict[str, float], names: list[str], grids: dict[str, list[float]],
+                      sweeps: int) -> dict[str, float]:
+    """Each weight in turn set to the grid value that most raises the objective, ``sweeps`` times over."""
+    w = np.array([start[n] for n in names], dtype=float)
+    best = objective(w)
+    for _ in range(sweeps):
+        for k, name in enumerate(names):
+            for value in grids[name]:
+                trial = w.copy()
+                trial[k] = value
+                if (got := objective(trial)) > best + 1e-9:
+                    best, w = got, trial
+    return {name: float(v) for name, v in zip(names, w)}
+
+
 def fit_score(questions: list[Question], start: dict[str, float], sweeps: int = 3) -> dict[str, float]:
     """The score weights (cosine units) under which the best-scored sentence holds the answer most
     often, corpus by corpus (averaged). Coordinate search on a grid from the start values; ties keep
@@ -221,16 +236,7 @@ def fit_score(questions: list[Question], start: dict[str, float], sweeps: int = 
         right = pos[np.arange(len(usable)), s.argmax(axis=1)]
         return float(np.mean([right[g].mean() for g in groups]))
 
-    w = np.array([start[n] for n in names], dtype=float)
-    best = objective(w)
-    for _ in range(sweeps):
-        for k, name in enumerate(names):
-            for value in grids[name]:
-                trial = w.copy()
-                trial[k] = value
-                if (got := objective(trial)) > best + 1e-9:
-                    best, w = got, trial
-    return {"cosine": 1.0, **{name: float(v) for name, v in zip(names, w)}}
+    return {"cosine": 1.0, **coordinate_search(objective, start, names, grids, sweeps)}
 
 
 def params_with(base: dict, score: dict[str, float] | None = None, conf: dict[str, float] | None = None) -> dict:
@@ -310,17 +316,7 @@ def fit_confidence(questions: list[Question], start: dict[str, float], sweeps: i
     def objective(theta: np.ndarray) -> float:
         return float(refused(theta).mean())
 
-    theta = np.array([start[n] for n in names], dtype=float)
-
-    best = objective(theta)
-    for _ in range(sweeps):
-        for k, name in enumerate(names):
-            for value in grids[name]:
-                trial = theta.copy()
-                trial[k] = value
-                if (got := objective(trial)) > best + 1e-9:
-                    best, theta = got, trial
-    return {name: float(v) for name, v in zip(names, theta)}
+    return coordinate_search(objective, start, names, grids, sweeps)
 
 
 def answered(q: Question) -> tuple[float, bool]:

@@ -184,6 +184,17 @@ def expected_files(spec: ModelSpec, folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def publish_verified(staging: Path, final: Path, manifest: dict) -> None:
+    """Write the verification record last, make the files readable, and move the finished folder
+    into place (replacing a broken one)."""
+    (staging / VERIFIED_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    for path in [staging, *staging.rglob("*")]:  # mkdtemp and some writers make files private
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+
+
 def ensure_model(name: str, log: Callable[[str], None] = print) -> Path:
     """Return the verified model folder, fetching and assembling it on first use."""
     spec = get_spec(name)
@@ -200,13 +211,7 @@ def ensure_model(name: str, log: Callable[[str], None] = print) -> Path:
         for rel, digest in hashes.items():
             _verify_file(staging / rel, digest, fix=f"delete {download_dir(name)} and run `make install` again")
         sizes = {rel: (staging / rel).stat().st_size for rel in hashes}
-        manifest = {"name": name, "sha256": hashes, "sizes": sizes}
-        (staging / VERIFIED_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        for path in [staging, *staging.rglob("*")]:  # mkdtemp and some writers make files private
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
+        publish_verified(staging, final, {"name": name, "sha256": hashes, "sizes": sizes})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(download_dir(name), ignore_errors=True)  # wheels are only a means to the folder

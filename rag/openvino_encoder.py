@@ -70,12 +70,7 @@ def ensure_export(name: str, log: Callable[[str], None] = print, full_check: boo
                     "model_fingerprint": models.model_fingerprint(name),
                     "sha256": {rel: sha256_file(staging / rel) for rel in EXPORT_FILES},
                     "sizes": {rel: (staging / rel).stat().st_size for rel in EXPORT_FILES}}
-        (staging / models.VERIFIED_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        for path in [staging, *staging.iterdir()]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
+        models.publish_verified(staging, folder, manifest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log(f"{name}: OpenVINO export verified in {folder}")
