@@ -157,6 +157,8 @@ def serve_child(index: Path, n: int) -> None:
         out[f"search_{mode}"] = ms_summary(_timed(lambda q, m=mode: retriever.search(q, k=10, mode=m), qs))
     out["answer"] = ms_summary(_timed(retriever.answer, qs))
     out["rss_served_mb"] = round(_rss_mb())
+    out["rss_served_anon_mb"] = round(_rss_mb("RssAnon"))
+    out["rss_served_file_mb"] = round(_rss_mb("RssFile"))
     out["ann_recall_at_10"] = _ann_recall(retriever, qs[:50], np)
     out["dense_index"] = retriever.data.dense.factory
     print(json.dumps(out))
@@ -171,9 +173,11 @@ def _timed(fn, qs: list[str]) -> list[float]:
     return out
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
+    """Resident memory; RssAnon is the private part, RssFile the memory-mapped index pages, which the
+    kernel can drop and share between processes."""
     for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -235,6 +239,16 @@ def write_reports(results: dict, out: Path) -> None:
               "|---:|" + "---:|" * len(names)]
     lines += [f"| {r['articles']:,} | " + " | ".join(str(r["part_kb_per_article"].get(k, 0)) for k in names) + " |"
               for r in rows]
+    phases = sorted({k for r in rows for k in r.get("build_phase_s", {})})
+    lines += ["", "Build seconds by phase (the passage graph is built on a thread while the sentences are embedded; "
+              "`passage_index_after_sentences` is what it took beyond them):", "",
+              "| articles | " + " | ".join(phases) + " |", "|---:|" + "---:|" * len(phases)]
+    lines += [f"| {r['articles']:,} | " + " | ".join(str(r.get("build_phase_s", {}).get(k, "")) for k in phases) + " |"
+              for r in rows]
+    lines += ["", "Serving RSS split: private (anon) and memory-mapped index pages (file), MB:", "",
+              "| articles | anon | file |", "|---:|---:|---:|"]
+    lines += [f"| {r['articles']:,} | {r['serve'].get('rss_served_anon_mb', '')} | {r['serve'].get('rss_served_file_mb', '')} |"
+              for r in rows]
     if results.get("model"):
         m = results["model"]
         lines += ["", f"Real model (embeddinggemma-300m, torch): {m['units_per_s']} units/s on {m['threads']} "
@@ -288,6 +302,7 @@ def main() -> None:
         manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
         parts = part_bytes(index)
         row.update(passages=manifest["passages"], sentences=manifest["sentences"],
+                   build_phase_s=manifest.get("build_seconds", {}),
                    kb_per_article=round(sum(parts.values()) / n / 1024, 2),
                    part_kb_per_article={k: round(v / n / 1024, 2) for k, v in sorted(parts.items())},
                    serve=serve(index, args.queries))

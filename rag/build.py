@@ -10,10 +10,11 @@ quantisers are kept too); only the rest is encoded.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -21,23 +22,22 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import corpus
-from .chunking import ChunkingParams, article_sentences, chunk_article
-from .dense import DenseIndex, DenseParams, VectorCodes, trained_enough
+from .chunking import ChunkingParams
+from .dense import CodesWriter, DenseIndex, DenseParams, VectorCodes, trained_enough
 from .embed import Encoder
 from .errors import CorpusError, RagError
-from .index import (STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
+from .index import (SENTENCE_VECTORS, STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
                     read_keys, save_vectors, write_manifest)
 from .milvus import check_reachable, serve_build
-from .sparse import SparseBuilder
-from .store import StoreWriter, TextStore
-from .text import TOKENIZER_VERSION, clean_for_embedding
+from .reading import KEY_BYTES, keyword_text, read_pass, texts_of, vector_key  # noqa: F401 (part of build's API)
+from .store import TextStore
+from .text import TOKENIZER_VERSION
 from .types import Passage
 
 # faiss factory string of the sentence codes (6 bits a dimension); RAG_SENTENCE_CODEC=SQ8, SQ4, SQfp16 or
 # Flat to compare. On dev, SQ6 and SQ8 give identical answer figures, SQ4 moves them (README "Archive scale").
 SENTENCE_CODEC = os.environ.get("RAG_SENTENCE_CODEC") or "SQ6"
 BLOCK = 65_536  # texts embedded per block; the first block of sentences trains their quantiser
-KEY_BYTES = 16  # of sha256: collisions stay out of reach at billions of texts
 
 # {source: file to read it from, or None to leave it out}: the corpus as it will be after an add/remove.
 Changes = dict[str, "Path | None"]
@@ -51,12 +51,6 @@ def sources_after(root: Path, changes: Changes) -> list[tuple[str, Path]]:
 
 def warn_stderr(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-def texts_of(page: corpus.Page, params: ChunkingParams) -> Iterator[tuple[list[Passage], list[Passage]]]:
-    """(passages to search, sentences to quote) of each article of a page."""
-    for article in page.articles:
-        yield chunk_article(article, page.text, params), article_sentences(article, page.text)
 
 
 def collect_texts(root: Path, params: ChunkingParams, warn: Callable[[str], None] = warn_stderr,
@@ -77,16 +71,6 @@ def _pages(root: Path, warn: Callable[[str], None], sources: list[tuple[str, Pat
     if skipped:
         warn(f"rag: warning: skipped {len(skipped)} unusable corpus item(s), fix them and rebuild "
              f"to include them: {corpus.describe_skipped(skipped)}")
-
-
-def keyword_text(p: Passage) -> str:
-    """What BM25 indexes: the title too, so a query naming the article finds its passages."""
-    return f"{p.title}\n{clean_for_embedding(p.text)}"
-
-
-def vector_key(encoder: Encoder, passage: Passage) -> bytes:
-    """Identifies a vector: the model's weights and the exact text the encoder embeds (a passage or a sentence)."""
-    return hashlib.sha256(f"{encoder.fingerprint}\0{encoder.input_text(passage)}".encode()).digest()[:KEY_BYTES]
 
 
 @dataclass
@@ -147,35 +131,10 @@ def embed_block(encoder: Encoder, texts: list[Passage], rows: np.ndarray, reuse:
     return out, len(todo)
 
 
-def read_pass(root: Path, folder: Path, encoder: Encoder, params: ChunkingParams, warn: Callable[[str], None],
-              sources: list[tuple[str, Path]] | None) -> tuple[SparseBuilder, dict[str, np.ndarray]]:
-    """First pass: every article into the store and the keyword index; the content keys of its texts."""
-    store, sparse = StoreWriter(folder / STORE), SparseBuilder()
-    keys: dict[str, list[bytes]] = {"passages": [], "sentences": []}
-    for page in _pages(root, warn, sources):
-        for passages, sentences in texts_of(page, params):
-            store.add_article(page.source, passages, sentences)
-            for p in passages:
-                sparse.add(keyword_text(p))
-            keys["passages"].extend(vector_key(encoder, p) for p in passages)
-            keys["sentences"].extend(vector_key(encoder, s) for s in sentences)
-    return finish_read(root, store, sparse, keys)
-
-
-def finish_read(root: Path, store: StoreWriter, sparse: SparseBuilder,
-                keys: dict[str, list[bytes]]) -> tuple[SparseBuilder, dict[str, np.ndarray]]:
-    """The end of a first pass (local or on Ray): the vocabulary into the store, the keys as arrays."""
-    store.add_vocab(sparse.vocab)
-    store.close()
-    if not keys["passages"]:
-        raise CorpusError(f"no article text found under {root}; point --corpus at a folder of newspaper pages "
-                          "(.txt) or articles (.md, .html, .jsonl)")
-    return sparse, {t: np.array(k, dtype=f"S{KEY_BYTES}") for t, k in keys.items()}
-
-
 def embed_pass(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], previous: Previous,
-               dense_params: DenseParams, sentence_codec: str, step: Callable[[int], None]) -> tuple[DenseIndex, VectorCodes, int]:
-    """Second pass: passage vectors into the searched index, sentence vectors into codes."""
+               dense_params: DenseParams, sentence_codec: str, step: Callable[[int], None], folder: Path,
+               clock: "Stopwatch") -> tuple[DenseIndex, VectorCodes, int]:
+    """Second pass: passage vectors into the searched index, sentence vectors into codes (under ``folder``)."""
     old = previous.data
     embedded = 0
     passage_vectors = np.zeros((len(store.passages), encoder.dim), dtype=np.float16)
@@ -185,35 +144,57 @@ def embed_pass(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], 
         block, n = embed_block(encoder, store.passages.many(ids), rows[lo:lo + len(ids)],
                                lambda r: old.dense.vectors(r), step)
         passage_vectors[lo:lo + len(ids)], embedded = block, embedded + n
-    dense = DenseIndex.build(passage_vectors, dense_params, like=old.dense if old else None)
-    codes, n = _sentence_codes(store, encoder, keys, previous, sentence_codec, step)
+    clock.lap("embed_passages")
+    # The passage graph is built on a thread (faiss releases the GIL) while the sentences are embedded:
+    # whichever of the two leaves a core idle, the other fills it.
+    with ThreadPoolExecutor(1, thread_name_prefix="passage-index") as pool:
+        building = pool.submit(DenseIndex.build, passage_vectors, dense_params, old.dense if old else None)
+        codes, n = _sentence_codes(store, encoder, keys, previous, sentence_codec, step, folder / SENTENCE_VECTORS)
+        clock.lap("sentences")
+        dense = building.result()
+    clock.lap("passage_index_after_sentences")
     return dense, codes, embedded + n
 
 
 def _sentence_codes(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], previous: Previous,
-                    spec: str, step: Callable[[int], None]) -> tuple[VectorCodes, int]:
-    """Sentence codes block by block. A reused sentence keeps its very code when the old quantiser is
-    kept (trained on enough vectors to hold new ones); otherwise its decoded vector is coded anew."""
+                    spec: str, step: Callable[[int], None], folder: Path) -> tuple[VectorCodes, int]:
+    """Sentence codes block by block, written to ``folder`` as they come (never all in memory). A reused
+    sentence keeps its very code when the old quantiser is kept (trained on enough vectors to hold new
+    ones); otherwise its decoded vector is coded anew."""
     old = previous.data.sentence_dense if previous.data else None
     old = old if old is not None and old.spec == spec else None
     codec = old if old is not None and trained_enough(len(old)) else None
     rows = previous.rows("sentences", keys["sentences"]) if old is not None else np.full(len(store.sentences), -1)
-    blocks, embedded = [], 0
-    for lo in range(0, len(store.sentences), BLOCK):
-        ids = list(range(lo, min(lo + BLOCK, len(store.sentences))))
-        block_rows = rows[lo:lo + len(ids)]
-        vectors, n = embed_block(encoder, store.sentences.many(ids), block_rows, lambda r: old.vectors(r), step)
-        coded = VectorCodes.build(vectors, spec, like=codec)
-        kept = np.flatnonzero(block_rows >= 0)
-        if codec is old and len(kept):
-            coded.codes[kept] = old.codes[block_rows[kept]]
-        if codec is None:  # the first block trains the quantiser the rest share
-            codec = coded
-        blocks.append(coded.codes)
-        embedded += n
-    if codec is None:  # no sentence at all
-        return VectorCodes.build(np.zeros((0, encoder.dim), np.float32), spec), embedded
-    return VectorCodes(codec.codec, np.concatenate(blocks), spec), embedded
+    embedded = 0
+    with CodesWriter(folder) as out:
+        for lo in range(0, len(store.sentences), BLOCK):
+            ids = list(range(lo, min(lo + BLOCK, len(store.sentences))))
+            block_rows = rows[lo:lo + len(ids)]
+            vectors, n = embed_block(encoder, store.sentences.many(ids), block_rows, lambda r: old.vectors(r), step)
+            coded = VectorCodes.build(vectors, spec, like=codec)
+            kept = np.flatnonzero(block_rows >= 0)
+            if codec is old and len(kept):
+                coded.codes[kept] = old.codes[block_rows[kept]]
+            if codec is None:  # the first block trains the quantiser the rest share
+                codec = coded
+            out.write(coded.codes)
+            embedded += n
+        if codec is None:  # no sentence at all
+            codec = VectorCodes.build(np.zeros((0, encoder.dim), np.float32), spec)
+        return out.finish(codec.codec, spec), embedded
+
+
+class Stopwatch:
+    """Seconds spent in each phase of a build, for the manifest: where an archive's build time goes."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - self._last, 2)
+        self._last = now
 
 
 def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingParams = ChunkingParams(),
@@ -222,7 +203,7 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
                 changes: Changes | None = None, calibrate: bool = True,
                 dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC,
                 backend: dict | None = None,
-                read: Callable[..., tuple[SparseBuilder, dict[str, np.ndarray]]] = read_pass) -> IndexData:
+                read: Callable[..., dict[str, np.ndarray]] = read_pass) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
     With ``incremental``, vectors of texts unchanged since the index at index_dir are reused
@@ -241,24 +222,30 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     sources = sources_after(root, changes) if changes else None
     files = corpus.corpus_file_hashes(root, sources)
     folder = new_build_folder(index_dir)
+    clock = Stopwatch()
     try:
-        sparse_builder, keys = read(root, folder, encoder, params, warn, sources)
+        keys = read(root, folder, encoder, params, warn, sources)
+        clock.lap("read")
         store = TextStore(folder / STORE)
         previous = previous_index(index_dir, encoder) if incremental else Previous()
         step = Progress(len(store.passages) + len(store.sentences), progress)
-        dense, codes, embedded = embed_pass(store, encoder, keys, previous, dense_params, sentence_codec, step)
-        save_vectors(folder, dense, codes, sparse_builder.finish(), keys)
+        dense, codes, embedded = embed_pass(store, encoder, keys, previous, dense_params, sentence_codec, step,
+                                            folder, clock)
+        save_vectors(folder, dense, codes, keys)
         total = len(store.passages) + len(store.sentences)
         extra = {"sentences": len(store.sentences), "tokenizer": TOKENIZER_VERSION,
-                 "build": {"embedded": embedded, "reused": total - embedded},
+                 "build": {"embedded": embedded, "reused": total - embedded}, "build_seconds": clock.seconds,
                  "dense": dense_params.as_dict(), "sentence_codec": sentence_codec}
         manifest = make_manifest(
             model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
             chunking=params, corpus_root=root, corpus_files=files, passages=len(store.passages), extra=extra)
         manifest = write_manifest(folder, manifest)
+        clock.lap("save")
         data = open_parts(index_dir, folder, manifest)
         if calibrate:
-            data.manifest = write_manifest(folder, {**manifest, "calibration": calibration_of(data, encoder, index_dir)})
+            calibration = calibration_of(data, encoder, index_dir)
+            clock.lap("calibrate")
+            data.manifest = write_manifest(folder, {**manifest, "calibration": calibration}, parts=manifest["parts"])
         data, drop_replaced_collections = serve_build(data, folder, index_dir, backend)
         publish(index_dir, folder)
         drop_replaced_collections()

@@ -37,7 +37,7 @@ class DenseParams:
     codec: str = "SQ8"  # faiss factory string of the codes: Flat (float32), SQfp16, SQ8, SQ6, SQ4
     exact_limit: int = 20_000  # up to this many vectors search is exact; above, HNSW
     hnsw_m: int = 32
-    ef_construction: int = 80
+    ef_construction: int = 40  # 80 built 1.5x slower for the same recall (eval/reports/scale/ann.md)
     ef_search: int = 128
 
     def factory(self, n: int) -> str:
@@ -194,7 +194,8 @@ class VectorCodes:
         """``codec.faiss`` (the trained quantiser), ``codes.bin`` (one row per vector), ``codes.json``."""
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self.codec, str(folder / "codec.faiss"))
-        self.codes.tofile(folder / "codes.bin")
+        if Path(getattr(self.codes, "filename", None) or "") != (folder / "codes.bin").resolve():  # else written already
+            self.codes.tofile(folder / "codes.bin")
         (folder / "codes.json").write_text(json.dumps({"spec": self.spec, "rows": len(self.codes),
                                                        "code_size": int(self.codes.shape[1])}))
 
@@ -206,3 +207,30 @@ class VectorCodes:
         codes = (np.memmap(folder / "codes.bin", dtype=np.uint8, mode="r", shape=(rows, size)) if rows
                  else np.zeros((0, size), np.uint8))
         return cls(codec, codes, shape["spec"])
+
+
+class CodesWriter:
+    """Codes appended to ``codes.bin`` block by block as a build makes them, so an archive's sentence
+    codes (gigabytes at a million articles) never sit in memory; ``finish`` maps them back."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.rows = folder, 0
+        self.file = open(folder / "codes.bin", "wb")
+
+    def write(self, codes: np.ndarray) -> None:
+        self.file.write(np.ascontiguousarray(codes, dtype=np.uint8).tobytes())
+        self.rows += len(codes)
+
+    def finish(self, codec: faiss.Index, spec: str) -> VectorCodes:
+        self.file.close()
+        size = codec.sa_code_size()
+        codes = (np.memmap(self.folder / "codes.bin", dtype=np.uint8, mode="r", shape=(self.rows, size)) if self.rows
+                 else np.zeros((0, size), np.uint8))
+        return VectorCodes(codec, codes, spec)
+
+    def __enter__(self) -> "CodesWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()

@@ -23,21 +23,16 @@ import os
 import pickle
 import socket
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from . import corpus
-from .build import finish_read, keyword_text, texts_of, vector_key
 from .chunking import ChunkingParams
-from .embed import Encoder, load_encoder, passage_input
-from .errors import CorpusError, RagError
-from .index import STORE
-from .sparse import SparseBuilder
-from .store import StoreWriter
-from .text import tokenize
+from .embed import Encoder, load_encoder
+from .errors import RagError
+from .reading import FileTexts, assemble, keyer_of, parse_source
 from .types import Passage
 
 LOCAL_CPUS = 2  # a local Ray instance's CPUs, when no --ray-address is given
@@ -45,67 +40,7 @@ EMBED_BATCH = 1024  # texts an actor embeds per call: long enough for length-sor
 INSTALL_FIX = "install it with `pip install -e '.[ray]'` (ray[data]==2.60.0 and pyarrow)"
 
 
-# --- stage 1: one file -> its texts ---------------------------------------------------------------
-
-@dataclass
-class ArticleTexts:
-    passages: list[Passage]
-    sentences: list[Passage]
-    tokens: list[list[str]]  # keyword tokens of each passage
-    passage_keys: list[bytes]
-    sentence_keys: list[bytes]
-
-
-@dataclass
-class FileTexts:
-    """What one corpus file gives the index, or why it gives nothing."""
-
-    source: str
-    articles: list[ArticleTexts] = field(default_factory=list)
-    skipped: list[corpus.Skipped] = field(default_factory=list)
-    usable: bool = False
-
-
-@dataclass(frozen=True)
-class PromptKeyer:
-    """The part of a sentence-transformers encoder that keys texts (fingerprint, input text), without
-    its model, so parse tasks can compute the content keys."""
-
-    fingerprint: str
-    template: str
-
-    def input_text(self, passage: Passage) -> str:
-        return passage_input(passage, self.template)
-
-
-def keyer_of(encoder: Encoder):
-    """What parse tasks need of an encoder: ``fingerprint`` and ``input_text``, cheap to send."""
-    inner = getattr(encoder, "local", encoder)
-    if getattr(inner, "spec", None) is not None:  # a real model (torch or OpenVINO): send its prompt only
-        return PromptKeyer(inner.fingerprint, inner.spec.document_prompt)
-    return inner  # test encoders hold no model and pickle whole
-
-
-def parse_source(source: str, path: str, params: ChunkingParams, keyer) -> FileTexts:
-    """One file read, parsed, chunked, split into sentences, tokenised and keyed: as ``corpus.iter_pages``
-    and ``build.read_pass`` do it for that file."""
-    out = FileTexts(source)
-    try:
-        page, bad_lines = corpus.read_file(Path(path), source)
-    except corpus.UnusableFileError as e:
-        out.skipped.append(corpus.Skipped(source, e.reason))
-        return out
-    out.skipped.extend(bad_lines)
-    if not any(a.paragraphs for a in page.articles):
-        out.skipped.append(corpus.Skipped(source, "no article text found"))
-        return out
-    out.usable = True
-    for passages, sentences in texts_of(page, params):
-        out.articles.append(ArticleTexts(passages, sentences, [tokenize(keyword_text(p)) for p in passages],
-                                         [vector_key(keyer, p) for p in passages],
-                                         [vector_key(keyer, s) for s in sentences]))
-    return out
-
+# --- stage 1: one file -> its texts (rag.reading.parse_source, as Ray tasks) -----------------------
 
 def _parse_row(row: dict, params: ChunkingParams, keyer) -> dict:
     texts = parse_source(row["source"], row["path"], params, keyer)
@@ -127,32 +62,10 @@ def parsed_files(sources: list[tuple[str, Path]], params: ChunkingParams, keyer)
 
 
 def ray_read_pass(root: Path, folder: Path, encoder: Encoder, params: ChunkingParams, warn: Callable[[str], None],
-                  sources: list[tuple[str, Path]] | None) -> tuple[SparseBuilder, dict[str, np.ndarray]]:
-    """``build.read_pass`` with files parsed on Ray: the same store, keyword index and keys."""
+                  sources: list[tuple[str, Path]] | None) -> dict[str, np.ndarray]:
+    """``reading.read_pass`` with files parsed on Ray: the same store, keyword index and keys."""
     sources = corpus.iter_sources(root) if sources is None else sources
-    if not sources:
-        raise CorpusError(f"no {corpus._PATTERNS} files under {root}; put the newspaper pages there")
-    store, sparse = StoreWriter(folder / STORE), SparseBuilder()
-    keys: dict[str, list[bytes]] = {"passages": [], "sentences": []}
-    skipped: list[corpus.Skipped] = []
-    usable = 0
-    for texts in parsed_files(sources, params, keyer_of(encoder)):
-        skipped.extend(texts.skipped)
-        usable += texts.usable
-        for article in texts.articles:
-            store.add_article(texts.source, article.passages, article.sentences)
-            for tokens in article.tokens:
-                sparse.add_tokens(tokens)
-            keys["passages"].extend(article.passage_keys)
-            keys["sentences"].extend(article.sentence_keys)
-    if not usable:
-        store.close()
-        raise CorpusError(f"no usable file under {root}: {corpus.describe_skipped(skipped)}; "
-                          "fix these files or add UTF-8 text files")
-    if skipped:
-        warn(f"rag: warning: skipped {len(skipped)} unusable corpus item(s), fix them and rebuild "
-             f"to include them: {corpus.describe_skipped(skipped)}")
-    return finish_read(root, store, sparse, keys)
+    return assemble(root, folder, sources, parsed_files(sources, params, keyer_of(encoder)) if sources else [], warn)
 
 
 # --- stage 2: one batch of texts -> vectors -------------------------------------------------------

@@ -99,12 +99,10 @@ def new_build_folder(index_dir: Path) -> Path:
     return build
 
 
-def save_vectors(build: Path, dense: DenseIndex, sentence_codes: VectorCodes, sparse: SparseIndex,
-                 keys: dict[str, np.ndarray]) -> None:
-    """Every part but the store (written as the build goes) and the manifest (written last)."""
+def save_vectors(build: Path, dense: DenseIndex, sentence_codes: VectorCodes, keys: dict[str, np.ndarray]) -> None:
+    """Every part but the store and the keyword index (written by the first pass) and the manifest (last)."""
     dense.save(build / VECTORS)
     sentence_codes.save(build / SENTENCE_VECTORS)
-    sparse.save(build / BM25_DIR)
     (build / KEYS_DIR).mkdir()
     for name, array in keys.items():
         np.save(build / KEYS_DIR / f"{name}.npy", array)
@@ -130,8 +128,9 @@ def sample_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_manifest(build: Path, manifest: dict) -> dict:
-    manifest = {**manifest, "parts": describe_parts(build)}
+def write_manifest(build: Path, manifest: dict, parts: dict | None = None) -> dict:
+    """The manifest, with every part's size and hash (``parts``: already described, the files unchanged)."""
+    manifest = {**manifest, "parts": parts or describe_parts(build)}
     _write_durably(build / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
 

@@ -48,3 +48,31 @@ def test_saved_arrays_load_memory_mapped(docs, tmp_path):
     loaded = SparseIndex.load(tmp_path / "bm25", index.n_docs, index.lookup)
     assert isinstance(loaded.scores, np.memmap)
     assert loaded.search("网格员", 5) == index.search("网格员", 5)
+
+
+def test_skipping_common_words_finds_the_exact_top_k(monkeypatch):
+    """The MaxScore shortcut (common words' postings not read) returns what scoring every posting does,
+    for queries mixing rare and common words, with and without a filter mask, including queries where
+    the shortcut cannot prove its answer and falls back."""
+    rng = np.random.default_rng(3)
+    vocab = [f"词{i}" for i in range(400)]
+    ranks = np.arange(1, len(vocab) + 1)
+    zipf = (1 / ranks) / (1 / ranks).sum()  # a few words in nearly every passage, most in few
+    docs = [" ".join(rng.choice(vocab, size=rng.integers(5, 40), p=zipf)) for _ in range(3000)]
+    index = SparseIndex.build(docs)
+    monkeypatch.setattr("rag.sparse.COMMON_POSTINGS", 100)
+    full = SparseIndex(index.indptr, index.docs, index.scores, index.n_docs, index.lookup)
+    monkeypatch.setattr(full, "_top_by_rare_tokens", lambda *a: None)
+    used = 0
+    for trial in range(200):
+        words = list(rng.choice(vocab[:5], size=rng.integers(1, 3))) + list(rng.choice(vocab[20:], size=rng.integers(0, 3)))
+        query = " ".join(words)
+        mask = rng.random(index.n_docs) < 0.5 if trial % 2 else None
+        k = int(rng.choice([1, 10, 50]))
+        got, coverage = index.search(query, k, mask)
+        want, want_coverage = full.search(query, k, mask)
+        assert coverage == want_coverage
+        assert list(got) == list(want) and list(got.values()) == pytest.approx(list(want.values()), rel=1e-9), query
+        tokens = tokenize(query)
+        used += index._top_by_rare_tokens(tokens, index.lookup(tokens), k, mask) is not None
+    assert used > 50  # the shortcut really ran, not only the fallback
