@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
+import types
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -129,11 +132,26 @@ def parsed_locally(sources: list[tuple[str, Path]], params: ChunkingParams, keye
     are enough files to repay starting them."""
     workers = workers or int(os.environ.get("RAG_READ_WORKERS") or os.cpu_count() or 1)
     tasks = [(source, path, params, keyer) for source, path in sources]
-    if workers < 2 or len(tasks) < PARALLEL_FILES:
-        yield from map(_parse_task, tasks)
+    if workers < 2 or len(tasks) < PARALLEL_FILES or type(keyer).__module__ == "__main__":
+        yield from map(_parse_task, tasks)  # (a keyer defined in the caller's script cannot reach a worker)
         return
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    with _caller_script_hidden():
+        pool = multiprocessing.get_context("spawn").Pool(workers)
+    with pool:
         yield from pool.imap(_parse_task, tasks, chunksize=1)
+
+
+@contextmanager
+def _caller_script_hidden() -> Iterator[None]:
+    """Spawned workers re-run the caller's main script before working, which hangs a script without
+    an ``if __name__ == "__main__"`` guard (each worker would start the build again). Parsing needs
+    only rag's own code, so the workers are started while ``__main__`` is an empty module."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def read_pass(root: Path, folder: Path, encoder: Encoder, params: ChunkingParams, warn: Callable[[str], None],
