@@ -234,6 +234,7 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         save_vectors(folder, dense, codes, keys)
         total = len(store.passages) + len(store.sentences)
         extra = {"sentences": len(store.sentences), "tokenizer": TOKENIZER_VERSION,
+                 "sections": [s for (s,) in store.query("SELECT DISTINCT section FROM articles ORDER BY section")],
                  "build": {"embedded": embedded, "reused": total - embedded}, "build_seconds": clock.seconds,
                  "dense": dense_params.as_dict(), "sentence_codec": sentence_codec}
         manifest = make_manifest(

@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+from .errors import RagError
 
 # One query is searched on one thread: requests run side by side, and OpenMP workers spinning against
 # each other on a busy machine made a 5,000-vector search take 14 ms instead of 0.5.
@@ -39,6 +41,19 @@ class DenseParams:
     hnsw_m: int = 32
     ef_construction: int = 40  # 80 built 1.5x slower for the same recall (eval/reports/scale/ann.md)
     ef_search: int = 128
+
+    @classmethod
+    def serving(cls, recorded: dict) -> "DenseParams":
+        """The parameters an index was built with; RAG_EF_SEARCH overrides efSearch, the one that needs
+        no rebuild: higher finds more of the exact nearest passages in a large archive, a little slower
+        (eval/reports/scale/ann.md)."""
+        params = cls(**recorded)
+        wanted = os.environ.get("RAG_EF_SEARCH")
+        if not wanted:
+            return params
+        if not wanted.isdigit() or int(wanted) < 1:
+            raise RagError(f"RAG_EF_SEARCH={wanted!r} is not a positive whole number; set it to e.g. 256, or unset it")
+        return replace(params, ef_search=int(wanted))
 
     def factory(self, n: int) -> str:
         return self.codec if n <= self.exact_limit else f"HNSW{self.hnsw_m},{self.codec}"

@@ -8,6 +8,7 @@ date is left out by any date filter.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -38,6 +39,30 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.since or self.until or self.section)
+
+    def expression(self) -> str:
+        """The same filters as a Milvus boolean expression over the passages' source, date and section
+        fields, for a backend that applies them itself (a mask or an id list would grow with the archive)."""
+        parts = []
+        if self.sources:
+            parts.append(f"source in {json.dumps(sorted(self.sources), ensure_ascii=False)}")
+        if self.section:
+            parts.append(f"section == {json.dumps(self.section, ensure_ascii=False)}")
+        if self.since or self.until:
+            parts.append('date != ""')
+        if self.since:
+            parts.append(f"date >= {json.dumps(self.since)}")
+        if self.until:
+            parts.append(f"date <= {json.dumps(_upper_bound(self.until))}")
+        return " and ".join(parts)
+
+    def check_named(self, sources: frozenset[str], sections: frozenset[str] | None) -> None:
+        """Unknown sources or sections are a QueryError naming the known ones (``sections`` None: not
+        recorded, left unchecked)."""
+        if self.sources:
+            _check_known("source", self.sources, sources)
+        if self.section and sections is not None:
+            _check_known("section", {self.section}, sections)
 
     def mask(self, columns: "PassageColumns") -> np.ndarray:
         """True for each passage these filters let through."""
@@ -80,11 +105,14 @@ class PassageColumns:
         return self._known[field]
 
     def check_known(self, field: str, wanted: set[str] | frozenset[str]) -> None:
-        known = self.known(field)
-        unknown = sorted(set(wanted) - known)
-        if unknown:
-            some = ", ".join(sorted(known)[:_LISTED]) + (", …" if len(known) > _LISTED else "")
-            raise QueryError(f"no {field} named {', '.join(unknown)} in this index; known: {some or 'none'}")
+        _check_known(field, wanted, self.known(field))
+
+
+def _check_known(field: str, wanted: set[str] | frozenset[str], known: frozenset[str]) -> None:
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        some = ", ".join(sorted(known)[:_LISTED]) + (", …" if len(known) > _LISTED else "")
+        raise QueryError(f"no {field} named {', '.join(unknown)} in this index; known: {some or 'none'}")
 
 
 def _upper_bound(until: str) -> str:

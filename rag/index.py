@@ -304,9 +304,10 @@ def open_parts(index_dir: Path, folder: Path, manifest: dict, local: bool = Fals
 
         return open_index(index_dir, manifest)
     fix = build_command(index_dir)
+    params = DenseParams.serving(manifest.get("dense", {}))
     try:
         store = TextStore(folder / STORE)
-        dense = DenseIndex.load(folder / VECTORS, DenseParams(**manifest.get("dense", {})))
+        dense = DenseIndex.load(folder / VECTORS, params)
         sparse = SparseIndex.load(folder / BM25_DIR, manifest["passages"], store.token_ids)
         sentence_codes = VectorCodes.load(folder / SENTENCE_VECTORS)
     except Exception as exc:  # hashes matched, so this is a format we cannot read

@@ -19,9 +19,10 @@ stripped of punctuation before Milvus's jieba (search mode, the same stopwords) 
 sees the local BM25's tokens (456 of 458 seed texts identical) and, with k1 1.5 and b 0.75, its
 scores times (k1 + 1), which ``MilvusSparse`` divides out.
 
-Filters arrive as the retriever's boolean mask over passage ids and are sent to Milvus as an id
-filter expression (id ranges, or an id list when the allowed ids are scattered), so filtered
-search is exact: Milvus only ever returns allowed passages.
+Search filters (sources, dates, section) go to Milvus as an expression over the passages' source,
+date and section fields (``Filters.expression``), so a filter costs the same at any archive size and
+filtered search is exact: Milvus only ever returns allowed passages. Sources and sections are
+checked against the manifest, not by reading every passage back.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .errors import IndexCorruptError, RagError
+from .filters import Filters
 from .text import STOPWORDS, normalize, tokenize
 from .types import Passage
 
@@ -258,6 +260,14 @@ def open_index(index_dir: Path, manifest: dict):
     return IndexData(passages, dense, sparse, manifest, sentences, sentence_vectors, store)
 
 
+def filter_of(allowed: "np.ndarray | Filters | None") -> str:
+    """The Milvus expression for what a search may return: search filters over the passages' fields, or
+    (for callers holding ids) an id expression."""
+    if allowed is None:
+        return ""
+    return allowed.expression() if isinstance(allowed, Filters) else id_filter(allowed)
+
+
 def id_filter(ids: np.ndarray) -> str:
     """A Milvus expression admitting exactly these passage ids: ranges when they run together."""
     ids = np.unique(np.asarray(ids, dtype=np.int64))
@@ -364,13 +374,14 @@ class MilvusDense(MilvusVectors):
         super().__init__(client, name, length, dim)
         self.ef = params.get("ef_search", 128)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> dict[int, float]:
-        k = min(k, len(self) if allowed is None else len(allowed))
+    applies_filters = True  # the retriever hands it search filters, not a mask over every passage
+
+    def search(self, query: np.ndarray, k: int, allowed: "np.ndarray | Filters | None" = None) -> dict[int, float]:
+        k = min(k, len(self) if allowed is None or isinstance(allowed, Filters) else len(allowed))
         if k <= 0:
             return {}
         hits = self.client.search(self.name, data=[np.asarray(query, np.float32).ravel().tolist()],
-                                  anns_field="vector", limit=k, output_fields=["id"],
-                                  filter="" if allowed is None else id_filter(allowed),
+                                  anns_field="vector", limit=k, output_fields=["id"], filter=filter_of(allowed),
                                   search_params={"metric_type": "IP", "params": {"ef": max(self.ef, k)}})
         return {int(h["id"]): float(h["distance"]) for h in hits[0]}
 
@@ -385,18 +396,20 @@ class MilvusSparse:
         wanted = sorted(set(tokens))
         return {row["token"] for row in self.client.get(self.vocab, ids=wanted, output_fields=["token"])} if wanted else set()
 
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> tuple[dict[int, float], float]:
-        """({passage id: BM25 score > 0} for the top k, among passages where ``mask`` is True; coverage)."""
+    def search(self, query: str, k: int, allowed: "np.ndarray | Filters | None" = None) -> tuple[dict[int, float], float]:
+        """({passage id: BM25 score > 0} for the top k, among the passages ``allowed`` (a mask, or search
+        filters) if given; coverage)."""
         tokens = tokenize(query)
         known = self.known(tokens)
         if not known:
             return {}, 0.0
         coverage = sum(t in known for t in tokens) / len(tokens)
-        allowed = None if mask is None else np.flatnonzero(mask)
-        if allowed is not None and not len(allowed):
-            return {}, coverage
+        if isinstance(allowed, np.ndarray):
+            allowed = np.flatnonzero(allowed) if allowed.dtype == bool else allowed
+            if not len(allowed):
+                return {}, coverage
         hits = self.client.search(self.name, data=[keyword_field(query)], anns_field="bm25", limit=k,
-                                  output_fields=["id"], filter="" if allowed is None else id_filter(allowed),
+                                  output_fields=["id"], filter=filter_of(allowed),
                                   search_params={"metric_type": "BM25"})
         # milvus-lite reports BM25 negated (as a distance); the server as is. BM25 is never negative.
         scores = {int(h["id"]): abs(float(h["distance"])) / (K1 + 1) for h in hits[0]}

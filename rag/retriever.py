@@ -115,19 +115,32 @@ class Retriever:
         return self._search(read.keywords, vector, mode, k, filters)
 
     def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int, filters: Filters) -> list[Hit]:
-        mask = filters.mask(self.columns) if filters else None
-        scores = self.score(query, vector, mode, max(k, CANDIDATES), mask)
+        scores = self.score(query, vector, mode, max(k, CANDIDATES), self._allowed(filters))
         return [self._hit(pid, score) for pid, score in fusion.ranked(scores)[:k]]
 
+    def _allowed(self, filters: Filters) -> np.ndarray | Filters | None:
+        """What the filters let through, as the backend takes it: a mask over the passages, or, for a
+        backend that applies filters itself (Milvus), the filters, checked against the manifest."""
+        if not filters:
+            return None
+        if getattr(self.data.dense, "applies_filters", False):
+            sections = self.data.manifest.get("sections")
+            filters.check_named(frozenset(self.data.manifest["corpus"]["files"]),
+                                None if sections is None else frozenset(sections) - {""})
+            return filters
+        return filters.mask(self.columns)
+
     def score(self, query: str, vector: np.ndarray | None, mode: str, candidates: int,
-              mask: np.ndarray | None = None) -> dict[int, float]:
-        """{passage id: score} from the chosen side(s), among passages where ``mask`` is True if given."""
+              allowed: np.ndarray | Filters | None = None) -> dict[int, float]:
+        """{passage id: score} from the chosen side(s), among the passages ``allowed`` (a mask, or filters
+        for a backend that applies them) if given."""
         if mode == "keyword":
-            return self.data.sparse.search(query, candidates, mask)[0]
-        dense = self.data.dense.search(vector, candidates, None if mask is None else np.flatnonzero(mask))
+            return self.data.sparse.search(query, candidates, allowed)[0]
+        ids = np.flatnonzero(allowed) if isinstance(allowed, np.ndarray) else allowed
+        dense = self.data.dense.search(vector, candidates, ids)
         if mode == "dense":
             return dense
-        sparse, coverage = self.data.sparse.search(query, candidates, mask)
+        sparse, coverage = self.data.sparse.search(query, candidates, allowed)
         dense.update(self._cosines(vector, [p for p in sparse if p not in dense]))
         return fusion.weighted(dense, sparse, KEYWORD_WEIGHT, coverage)
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from rag.dense import DenseIndex, DenseParams, VectorCodes
+from rag.errors import RagError
 
 
 def unit_rows(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -65,3 +66,13 @@ def test_codes_round_trip_through_a_memory_mapped_file(tmp_path):
     loaded = VectorCodes.load(tmp_path / "s")
     assert isinstance(loaded.codes, np.memmap) and len(loaded) == 50
     assert np.abs(loaded.vectors([3, 7]) - x[[3, 7]]).max() < 0.02
+
+
+def test_ef_search_is_set_at_serving_time_without_a_rebuild(monkeypatch):
+    recorded = DenseParams(exact_limit=1000, ef_search=64).as_dict()
+    assert DenseParams.serving(recorded).ef_search == 64
+    monkeypatch.setenv("RAG_EF_SEARCH", "300")
+    assert DenseParams.serving(recorded) == DenseParams(exact_limit=1000, ef_search=300)
+    monkeypatch.setenv("RAG_EF_SEARCH", "lots")
+    with pytest.raises(RagError, match="RAG_EF_SEARCH='lots'.*256"):
+        DenseParams.serving(recorded)

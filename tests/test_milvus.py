@@ -24,6 +24,10 @@ from rag.testing import FakeEncoder  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Dated articles (the mini pages are undated), so date filters have something to keep and to leave out.
+DATED = [{"title": f"网格员{year}年工作", "date": date,
+          "text": f"{year}年，网格员走访社区居民{n}户，帮助群众办理图书借阅和政务服务事项。网格员说，群众满意是最大的心愿。"}
+         for year, date, n in ((2021, "2021-03-05", 120), (2022, "2022-07-01", 260), (2023, "2023-11-20", 310))]
 QUERIES = ["网格员", "流动图书车借出多少图书?", "呼和浩特市政务服务中心", "冬季防火宣传册", "牧民看书"]
 
 
@@ -32,6 +36,8 @@ def built(tmp_path_factory) -> dict:
     """The mini corpus built once locally and once served from milvus-lite."""
     root = tmp_path_factory.mktemp("milvus")
     corpus = Path(shutil.copytree(FIXTURES / "mini_corpus", root / "corpus"))
+    (corpus / "dated.jsonl").write_text("".join(json.dumps(article, ensure_ascii=False) + "\n" for article in DATED),
+                                        encoding="utf-8")
     encoder = FakeEncoder(64)
     build_index(corpus, root / "local", encoder)
     uri = str(root / "milvus.db")
@@ -42,7 +48,11 @@ def built(tmp_path_factory) -> dict:
 
 
 def file_text(corpus: Path, source: str) -> str:
-    return (corpus / source).read_text(encoding="utf-8")
+    """The text citations index into: the page as the corpus reader gives it (a .jsonl file's articles
+    are laid out one after another)."""
+    from rag.corpus import read_file
+
+    return read_file(corpus / source, source)[0].text
 
 
 def test_manifest_names_the_collections_and_milvus_serves(built):
@@ -101,7 +111,8 @@ def test_filters_give_the_local_results(built):
     columns = built["local"].columns
     sections = sorted(set(columns.section.tolist()) - {""})
     cases = [{"sources": ["page_b.txt"]}, {"sources": ["page_a.txt"]}, {"section": sections[0]},
-             {"since": "2020"}]  # the mini pages are undated: a date filter leaves nothing
+             {"since": "2020"}, {"since": "2022"}, {"until": "2022-07"}, {"since": "2021-03-06", "until": "2023"},
+             {"until": "2021"}, {"since": "2024"}, {"sources": ["dated.jsonl", "page_a.txt"], "since": "2022-07-01"}]
     for filters in cases:
         for mode in ("hybrid", "dense", "keyword"):
             local = built["local"].search("网格员 图书", k=4, mode=mode, **filters)
@@ -109,6 +120,32 @@ def test_filters_give_the_local_results(built):
             assert [(h.source, h.start) for h in served] == [(h.source, h.start) for h in local], (filters, mode)
     assert built["served"].search("网格员", k=4, sources=["page_b.txt"]) and all(
         h.source == "page_b.txt" for h in built["served"].search("网格员", k=4, sources=["page_b.txt"]))
+
+
+def test_date_filters_keep_the_dates_asked_for(built):
+    for filters, dates in (({"since": "2022"}, {"2022-07-01", "2023-11-20"}), ({"until": "2022-07"}, {"2021-03-05", "2022-07-01"}),
+                           ({"since": "2021-03-06", "until": "2023"}, {"2022-07-01", "2023-11-20"}), ({"since": "2024"}, set())):
+        for side in ("local", "served"):
+            assert {h.date for h in built[side].search("网格员 社区居民", k=10, **filters)} == dates, (side, filters)
+
+
+def test_served_filters_never_read_every_passage_back(built, monkeypatch):
+    """Milvus applies the filters itself: no mask over the passages, no id list, nothing fetched per passage."""
+    served = rag.Retriever.load(built["root"] / "served", encoder=built["encoder"])
+    monkeypatch.setattr(milvus.MilvusStore, "passage_fields", lambda self: pytest.fail("read every passage back"))
+    assert all(h.source == "dated.jsonl" for h in served.search("网格员", k=4, sources=["dated.jsonl"], since="2022"))
+    with pytest.raises(rag.QueryError, match="no section named 体育 in this index; known: .*广角"):
+        served.search("网格员", section="体育")
+    with pytest.raises(rag.QueryError, match="no source named nowhere.txt"):
+        served.search("网格员", sources=["nowhere.txt"])
+
+
+def test_filter_expressions_quote_what_they_are_given():
+    from rag.filters import Filters
+
+    expr = Filters.of(sources=['a "b".txt', "报纸.txt"], since="2021-03", until="2022", section="要闻").expression()
+    assert expr == ('source in ["a \\"b\\".txt", "报纸.txt"] and section == "要闻" and date != "" '
+                    'and date >= "2021-03" and date <= "2022-99-99"')
 
 
 def test_id_filter_is_exact():
