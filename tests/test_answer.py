@@ -11,6 +11,7 @@ from rag.answer import (Candidate, candidates, confidence, merge_adjacent,
                         select_quotes, word_overlaps)
 from rag.question import analyse
 from rag.testing import sentence_store
+from rag.text import normalize
 from rag.types import Hit, Passage, Quote
 
 TEXT = "第一句话。第二句话。第三句。"
@@ -208,3 +209,23 @@ def test_a_why_answer_keeps_its_continuation_and_other_answers_do_not():
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
     _, cands = frame_and_candidates("草场退化了吗?", texts, [0.8, 0.3, 0.2])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]
+
+
+def test_a_sentence_that_refers_back_is_quoted_with_the_one_before():
+    texts = ["约翰·赫歇尔是英国天文学家。", "他还发明了蓝晒法。", "蓝晒法至今仍有人使用。"]
+    _, cands = frame_and_candidates("蓝晒法是谁发明的?", texts, [0.3, 0.8, 0.5])
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, texts[0] + texts[1])
+    texts = ["约翰·赫歇尔是英国天文学家。", "完成了电视摄像的电子化。", "蓝晒法至今仍有人使用。"]
+    _, cands = frame_and_candidates("谁完成了电视摄像的电子化?", texts, [0.3, 0.8, 0.5])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]  # no subject of its own
+    texts = ["约翰·赫歇尔是英国天文学家。", "赫歇尔发明了蓝晒法。"]
+    _, cands = frame_and_candidates("蓝晒法是谁发明的?", texts, [0.3, 0.8])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # names its own subject
+
+
+def test_novelty_is_what_a_sentence_says_besides_the_question():
+    asked = answer.question_pairs(normalize("民为贵，社稷次之，君为轻这句话是谁说的?"))
+    assert answer.novelty(asked, normalize("民为贵，社稷次之，君为轻。")) == 0.0
+    assert answer.novelty(asked, normalize("孟子认为君主应以爱护人民为先，这就是孟子的民本思想。")) == 1.0
+    assert "谁说" not in asked and "社稷" in asked
