@@ -147,10 +147,9 @@ def answer_rows(cached: CachedIndex, store) -> list[dict]:
 
 # --- fitting ---------------------------------------------------------------------
 
-SCORE_FEATURES = ("cosine", "rank", "overlap", "novelty", "quantity", "unit", "focus", "place", "reason")
-CHECK_FEATURES = SCORE_FEATURES[4:]  # the checks whose bonuses are score weights
+SCORE_FEATURES = ("cosine", "rank", "overlap", "quantity", "unit", "focus", "place", "reason")
 PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus")
-EXTRA_FEATURES = ("coverage", "top_overlap", "pair_coverage")
+EXTRA_FEATURES = ("coverage", "top_overlap")
 DRCD_FOLDS = 4  # DRCD questions fall into this many folds by article
 SHARES = tuple(np.arange(1.0, 20.01, 0.5))  # probe percentiles tried for the threshold
 MAX_REFUSED = 0.04  # the issue's bound on answerable questions refused
@@ -197,7 +196,7 @@ def prepare(pairs: list[tuple[str, str]]) -> tuple[list[Question], dict[str, lis
 
 def score_matrix(q: Question) -> np.ndarray:
     """Per candidate: the features a sentence's score weighs (SCORE_FEATURES)."""
-    return np.array([[c.cosine, 1 / (1 + c.hit_rank), c.overlap, c.novelty] + [float(c.holds.get(n, 0.0)) for n in CHECK_FEATURES]
+    return np.array([[c.cosine, 1 / (1 + c.hit_rank), c.overlap] + [float(c.holds.get(n, 0.0)) for n in SCORE_FEATURES[3:]]
                      for c in q.cands], dtype=float).reshape(len(q.cands), len(SCORE_FEATURES))
 
 
@@ -245,8 +244,7 @@ def params_with(base: dict, score: dict[str, float] | None = None, conf: dict[st
     p = json.loads(json.dumps(base))
     if score:
         p["score"]["rank_bonus"], p["score"]["overlap"] = round(score["rank"], 4), round(score["overlap"], 4)
-        p["score"]["novelty"] = round(score["novelty"], 4)
-        for name in CHECK_FEATURES:
+        for name in SCORE_FEATURES[3:]:
             p["checks"][name]["bonus"] = round(score[name], 4)
     if conf:
         for name in PENALTY_CHECKS:
@@ -301,7 +299,7 @@ def fit_confidence(questions: list[Question], start: dict[str, float], sweeps: i
     cos, fails, extras = rows[:, 0], rows[:, 1:1 + len(PENALTY_CHECKS)], rows[:, 1 + len(PENALTY_CHECKS):]
     names = PENALTY_CHECKS + EXTRA_FEATURES
     grids = {n: np.round(np.arange(0.0, 1.51, 0.05), 2) for n in PENALTY_CHECKS}
-    grids.update({n: np.round(np.arange(-1.0, 1.01, 0.05), 2) for n in EXTRA_FEATURES})
+    grids.update({n: np.round(np.arange(-0.5, 0.51, 0.05), 2) for n in EXTRA_FEATURES})
     groups = [(np.array([q.index == c and q.answerable for q in questions]),
                np.array([q.index == c and not q.answerable for q in questions])) for c in sorted({q.index for q in questions})]
 
@@ -373,8 +371,7 @@ def fit_all(train: list[Question], probes: dict[str, list[Question]], base: dict
     from rag import answer
 
     score = fit_score(train, {"rank": base["score"]["rank_bonus"], "overlap": base["score"]["overlap"],
-                              "novelty": base["score"].get("novelty", 0.0),
-                              **{n: base["checks"][n]["bonus"] for n in CHECK_FEATURES}})
+                              **{n: base["checks"][n]["bonus"] for n in SCORE_FEATURES[3:]}})
     answer.use_params(params_with(base, score=score))
     start = {n: base["checks"][n]["penalty"] for n in PENALTY_CHECKS} | {n: base["confidence"].get(n, 0.0)
                                                                          for n in EXTRA_FEATURES}

@@ -37,7 +37,6 @@ PARAMS_FILE = "answer-v1.json"  # in rag/params/ (answer-v0.json: the hand-set w
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
 RANK_BONUS = 0.0  # added to a sentence from the best passage, shrinking as 1/rank
 OVERLAP_WEIGHT = 0.0  # times the share of the question's distinctive words the sentence contains
-NOVELTY_WEIGHT = 0.0  # times how much the sentence says besides the question's words
 CONFIDENCE_WEIGHTS: dict[str, float] = {}  # answer features (see answer_features) added to the confidence
 # The refusal threshold of an index without its own calibration (rag/calibration.py): the highest
 # threshold that refuses at most 4% of the answerable dev questions. Higher means more confident.
@@ -110,11 +109,10 @@ def read_params(name: str = PARAMS_FILE) -> tuple[dict, bytes]:
 
 def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
     """Set the scoring and confidence weights (the fit script swaps them; answers read them per call)."""
-    global QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT, NOVELTY_WEIGHT, CONFIDENCE_WEIGHTS, MIN_CONFIDENCE, CHECKS, CHECK, PARAMS, PARAMS_ID
+    global QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT, CONFIDENCE_WEIGHTS, MIN_CONFIDENCE, CHECKS, CHECK, PARAMS, PARAMS_ID
     raw = raw if raw is not None else json.dumps(params, sort_keys=True).encode()
     score = params["score"]
     QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT = score["quote_margin"], score["rank_bonus"], score["overlap"]
-    NOVELTY_WEIGHT = score.get("novelty", 0.0)  # absent from params fitted before it existed
     CONFIDENCE_WEIGHTS = dict(params["confidence"])
     MIN_CONFIDENCE = params["min_confidence"]
     CHECKS = tuple(dataclasses.replace(c, **params["checks"][c.name]) for c in CHECKS)
@@ -135,15 +133,13 @@ class Candidate:
     overlap: float = 0.0  # share of the question's distinctive words (weighted) in the sentence
     holds: dict[str, float] = field(default_factory=dict)  # check name -> how far the sentence passes (asked checks)
     read: q.Sentence | None = field(default=None, compare=False, repr=False)  # the sentence as the checks read it
-    novelty: float = 0.0  # how much the sentence says besides the question's own words (see novelty)
 
     @property
     def relevance(self) -> float:
         """How well the sentence matches the question, before the place and reason bonuses; the
         where/why checks look at the best sentences by this, or the bonuses would promote any
         sentence naming a place into the sentences checked for one."""
-        total = self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap \
-            + NOVELTY_WEIGHT * self.novelty
+        total = self.cosine + RANK_BONUS / (1 + self.hit_rank) + OVERLAP_WEIGHT * self.overlap
         for check in CHECKS:
             if check.ranks and check.bonus:
                 total += check.bonus * self.holds.get(check.name, 0.0)
@@ -190,8 +186,7 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     asked = [check for check in CHECKS if check.asked(frame)]
     reads = [q.Sentence(s.text) for s in sentences]  # each sentence normalised once, for every check
-    asked_pairs = question_pairs(frame.folded)
-    return [Candidate(s, cos, rank_of[sid], overlap, checked(frame, asked, read), read, novelty(asked_pairs, read.folded))
+    return [Candidate(s, cos, rank_of[sid], overlap, checked(frame, asked, read), read)
             for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
 
 
@@ -214,30 +209,6 @@ def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[
     weight = {w: math.log((n + 1) / (counts[w] + 0.5)) for w in question_words}
     total = sum(weight[w] for w in sorted(question_words))  # sorted: the same sum in every process (hash order)
     return [sum(weight[w] for w in sorted(words)) / total for words in words_of]
-
-
-# Characters of question words: their pairs (哪个, 什么, 多少) are in no answer, so they count neither
-# as the question's content nor as news in a sentence.
-QUESTION_CHARS = frozenset("哪谁什么几多少何怎吗呢")
-NEW_PAIRS_ENOUGH = 10  # character pairs new to the question that make a sentence say something else
-
-
-def char_pairs(folded: str) -> frozenset[str]:
-    """Adjacent pairs of word characters (Chinese, letters, digits) within runs: segmentation-free
-    words, the same for traditional and simplified text once folded."""
-    return frozenset(a + b for a, b in zip(folded, folded[1:]) if a.isalnum() and b.isalnum())
-
-
-def question_pairs(folded_question: str) -> frozenset[str]:
-    """The question's character pairs, less those of its question words."""
-    return frozenset(p for p in char_pairs(folded_question) if not set(p) & QUESTION_CHARS)
-
-
-def novelty(asked: frozenset[str], folded_sentence: str) -> float:
-    """0..1: how much the sentence says besides the question's own words. An answer adds what the
-    question lacks; a sentence the question merely echoes ('民为贵，社稷次之，君为轻。' for
-    '民为贵，社稷次之，君为轻这句话是谁说的') shares the most words yet holds no answer."""
-    return min(1.0, len(char_pairs(folded_sentence) - asked) / NEW_PAIRS_ENOUGH)
 
 
 @lru_cache(maxsize=65536)
@@ -270,19 +241,13 @@ def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str,
     """What the confidence weighs besides the best cosine and the checks (weights 0: not computed).
     coverage: the share of the question's words found in some candidate sentence (a question about
     an article the index lacks names things no candidate does); top_overlap: the highest share of
-    the question's distinctive words in one sentence; pair_coverage: the share of the question's
-    character pairs found in some candidate sentence (segmentation-free: a name jieba splits, or a
-    subject the index never mentions, 劳动法, counts whole)."""
+    the question's distinctive words in one sentence."""
     out = {}
     if CONFIDENCE_WEIGHTS.get("coverage"):
         found = frozenset().union(*(sentence_words(c.sentence.text) for c in cands))
         out["coverage"] = len(frame.terms & found) / len(frame.terms) if frame.terms else 1.0
     if CONFIDENCE_WEIGHTS.get("top_overlap"):
         out["top_overlap"] = max((c.overlap for c in cands), default=0.0)
-    if CONFIDENCE_WEIGHTS.get("pair_coverage"):
-        asked = question_pairs(frame.folded)
-        found = frozenset().union(*(char_pairs(c.as_read().folded) for c in cands))
-        out["pair_coverage"] = len(asked & found) / len(asked) if asked else 1.0
     return out
 
 
@@ -339,10 +304,8 @@ def refers_back(folded: str) -> bool:
     """The (normalised) sentence continues the one before and names its subject only there: it opens,
     after any conjunction, with a pronoun or a time word standing for something told before
     ('因此他提出…', '同年…') or with a verb or adverb, having no subject of its own ('完成了…')."""
-    from .question import _pos_words
-
     opening = folded.lstrip(" \t\n“”\"'「」『』（(")
-    for word, flag in _pos_words(opening[:12]):
+    for word, flag in q._pos_words(opening[:12]):  # the opening alone: cached, and cheap
         if flag == "c" or flag.startswith("x"):
             continue  # 因此, 而, 但: the next word tells
         return word in REFERS_BACK_OPENERS or any(word.startswith(w) for w in REFERS_BACK_OPENERS if len(w) == 1) \

@@ -11,7 +11,6 @@ from rag.answer import (Candidate, candidates, confidence, merge_adjacent,
                         select_quotes, word_overlaps)
 from rag.question import analyse
 from rag.testing import sentence_store
-from rag.text import normalize
 from rag.types import Hit, Passage, Quote
 
 TEXT = "第一句话。第二句话。第三句。"
@@ -223,9 +222,3 @@ def test_a_sentence_that_refers_back_is_quoted_with_the_one_before():
     _, cands = frame_and_candidates("蓝晒法是谁发明的?", texts, [0.3, 0.8])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # names its own subject
 
-
-def test_novelty_is_what_a_sentence_says_besides_the_question():
-    asked = answer.question_pairs(normalize("民为贵，社稷次之，君为轻这句话是谁说的?"))
-    assert answer.novelty(asked, normalize("民为贵，社稷次之，君为轻。")) == 0.0
-    assert answer.novelty(asked, normalize("孟子认为君主应以爱护人民为先，这就是孟子的民本思想。")) == 1.0
-    assert "谁说" not in asked and "社稷" in asked
