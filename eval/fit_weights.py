@@ -118,7 +118,7 @@ def sentence_store(index: Path):
     from rag.index import load_index
 
     data = load_index(Path(index))
-    return SentenceStore(data.sentences, data.sentence_dense)
+    return SentenceStore(data.sentences, data.sentence_dense, data.store)
 
 
 def replay(store, cq: CachedQuestion):

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import question as q
 from .dense import VectorCodes
-from .lexicon import SPEECH_VERBS
+from .lexicon import REFERS_BACK_OPENERS, SPEECH_VERBS, SUBJECTLESS_OPENING_TAGS
 from .store import TextStore
 from .text import tokenize
 from .types import Hit, Passage, Quote
@@ -284,20 +284,43 @@ def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
     UNIT_CAP characters: an attribution with the words it attributes, a lead with its items or
     quoted words, and for a why or how question the answering sentence with its continuation.
     Only sentences among the candidates that touch it in the file are joined."""
-    by_start = {(c.sentence.source, c.sentence.start): c.sentence for c in cands}
-    by_end = {(c.sentence.source, c.sentence.end): c.sentence for c in cands}
+    by_start = {(c.sentence.source, c.sentence.start): c for c in cands}
+    by_end = {(c.sentence.source, c.sentence.end): c for c in cands}
     units = []
     for c in chosen:
         s = c.sentence
         start, end, text = s.start, s.end, s.text
-        if ATTRIBUTION.match(text.strip()) and (before := by_end.get((s.source, start))) \
-                and len(before.text) + len(text) <= UNIT_CAP:
-            start, text = before.start, before.text + text
+        before, after = by_end.get((s.source, start)), by_start.get((s.source, end))
+        if before and len(before.sentence.text) + len(text) <= UNIT_CAP and (
+                ATTRIBUTION.match(text.strip()) or refers_back(c.as_read().folded) or lacks_value(c, before)):
+            start, text = before.sentence.start, before.sentence.text + text
+        elif after and len(text) + len(after.sentence.text) <= UNIT_CAP and lacks_value(c, after):
+            end, text = after.sentence.end, text + after.sentence.text
         follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) else 0
-        while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.text) <= UNIT_CAP:
-            end, text, follow = after.end, text + after.text, follow - 1
+        while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.sentence.text) <= UNIT_CAP:
+            end, text, follow = after.sentence.end, text + after.sentence.text, follow - 1
         units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
     return units
+
+
+def lacks_value(chosen: Candidate, neighbour: Candidate) -> bool:
+    """A how-many or when question's sentence states no such value and the sentence next to it does:
+    news and encyclopedic writing give an event's date or count once, in the sentence that opens it
+    ('1976年10月30日，在庆祝…大会上…。铁道部随即…请示…。')."""
+    return chosen.holds.get("value") == 0 and bool(neighbour.holds.get("value"))
+
+
+def refers_back(folded: str) -> bool:
+    """The (normalised) sentence continues the one before and names its subject only there: it opens,
+    after any conjunction, with a pronoun or a time word standing for something told before
+    ('因此他提出…', '同年…') or with a verb or adverb, having no subject of its own ('完成了…')."""
+    opening = folded.lstrip(" \t\n“”\"'「」『』（(")
+    for word, flag in q._pos_words(opening[:12]):  # the opening alone: cached, and cheap
+        if flag == "c" or flag.startswith("x"):
+            continue  # 因此, 而, 但: the next word tells
+        return word in REFERS_BACK_OPENERS or any(word.startswith(w) for w in REFERS_BACK_OPENERS if len(w) == 1) \
+            or flag in SUBJECTLESS_OPENING_TAGS
+    return False
 
 
 def distinct(units: list[Quote]) -> list[Quote]:

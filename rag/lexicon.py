@@ -68,6 +68,15 @@ MORE_TITLE_ENDS = ("长", "书记", "主任", "委员", "主席")
 PARTY_BODIES = ("党委", "党总支", "党支部", "党组", "党工委", "部")
 # Verbs of speech: a name before one is a person's ("策根说").
 SPEECH_VERBS = frozenset("说 介绍 告诉 表示 指出 坦言 感慨 谈到".split())
+# Words that open a sentence continuing the one before: a pronoun standing for someone or
+# something named there (他提出…, 该馆…), or a time told there (同年…, 此后…). Such a sentence
+# says who, what or when only together with the one before it.
+REFERS_BACK_OPENERS = ("他们 她们 它们 他 她 它 其 该 此 这 那 上述 前者 后者 本人 同年 次年 翌年 当年 同月 "
+                       "次月 当时 此后 其后 之后 随后 随即").split()
+# Parts of speech (jieba's tags) whose word opening a sentence means it has no subject of its own,
+# as Chinese leaves out a subject the sentence before has named ('完成了…', '曾自称…'): verbs and
+# adverbs. Conjunctions opening a sentence (因此, 而) are passed over to the word after.
+SUBJECTLESS_OPENING_TAGS = ("v", "d")
 
 # --- places -------------------------------------------------------------------------------------
 

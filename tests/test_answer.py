@@ -208,3 +208,27 @@ def test_a_why_answer_keeps_its_continuation_and_other_answers_do_not():
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
     _, cands = frame_and_candidates("草场退化了吗?", texts, [0.8, 0.3, 0.2])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]
+
+
+def test_a_sentence_that_refers_back_is_quoted_with_the_one_before():
+    texts = ["约翰·赫歇尔是英国天文学家。", "他还发明了蓝晒法。", "蓝晒法至今仍有人使用。"]
+    _, cands = frame_and_candidates("蓝晒法是谁发明的?", texts, [0.3, 0.8, 0.5])
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, texts[0] + texts[1])
+    texts = ["约翰·赫歇尔是英国天文学家。", "完成了电视摄像的电子化。", "蓝晒法至今仍有人使用。"]
+    _, cands = frame_and_candidates("谁完成了电视摄像的电子化?", texts, [0.3, 0.8, 0.5])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]  # no subject of its own
+    texts = ["约翰·赫歇尔是英国天文学家。", "赫歇尔发明了蓝晒法。"]
+    _, cands = frame_and_candidates("蓝晒法是谁发明的?", texts, [0.3, 0.8])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # names its own subject
+
+
+
+def test_a_when_answer_without_its_date_is_quoted_with_the_neighbour_that_gives_it():
+    texts = ["1976年10月30日，铁路局召开大会。", "铁道部向国务院请示命名机车。", "机车由工人驾驶。"]
+    frame, cands = frame_and_candidates("铁道部请示命名机车是在哪一年?", texts, [0.4, 0.8, 0.3])
+    assert frame.wants_date and frame.event is None
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, texts[0] + texts[1])
+    _, cands = frame_and_candidates("铁道部请示命名什么?", texts, [0.4, 0.8, 0.3])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # no value asked: the sentence alone
