@@ -1,8 +1,9 @@
 """Corpus folder -> index folder: parse, chunk, embed, index, save atomically.
 
-Two passes, so nothing the size of the archive is held in Python: the first reads the corpus file
-by file into the text store and the keyword index; the second embeds the passages and sentences,
-read back from the store in blocks.
+Two passes, so nothing the size of the archive is held in Python: the first (rag/reading.py) parses
+the corpus files on worker processes into the text store and the keyword index; the second embeds the
+passages and sentences, read back from the store in blocks, while the passage graph is built on a
+thread beside the sentences. The manifest's ``build_seconds`` says where the time went.
 
 Builds are incremental: a text (a passage or a sentence) whose embedding input is unchanged since the
 previous index at the same place, with the same model, keeps its vector (its very code: the
