@@ -25,7 +25,7 @@ from .chunking import ChunkingParams, article_sentences, chunk_article
 from .embed import Encoder, passage_input
 from .errors import CorpusError
 from .index import BM25_DIR, STORE
-from .sparse import SparseBuilder
+from .sparse import SparseBuilder, count_tokens
 from .store import StoreWriter
 from .text import clean_for_embedding, tokenize
 from .types import Passage
@@ -111,12 +111,10 @@ def parse_source(source: str, path: str | Path, params: ChunkingParams, keyer) -
         out.articles.append(ArticleTexts(passages, sentences, [vector_key(keyer, p) for p in passages],
                                          [vector_key(keyer, s) for s in sentences]))
         for p in passages:
-            tokens = tokenize(keyword_text(p)) or [""]  # an empty passage still has a length, as in bm25s
-            ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32, count=len(tokens))
-            unique, counts = np.unique(ids, return_counts=True)
-            out.token_ids.append(unique.astype(np.int32))
-            out.token_counts.append(counts.astype(np.float32))
-            out.lengths.append(len(tokens))
+            ids, counts, length = count_tokens(tokenize(keyword_text(p)), vocab)
+            out.token_ids.append(ids)
+            out.token_counts.append(counts)
+            out.lengths.append(length)
     out.vocab = list(vocab)
     return out
 

@@ -24,6 +24,14 @@ COMMON_POSTINGS = 20_000  # a word in more passages than this (and than 2% of th
 Lookup = Callable[[list[str]], dict[str, int]]  # {token: column} for the tokens the index knows
 
 
+def count_tokens(tokens: list[str], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray, int]:
+    """(distinct ids, their counts, length) of one passage's tokens, ids from ``vocab`` (grown as needed)."""
+    tokens = tokens or [""]  # an empty passage still has a length, as in bm25s
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32, count=len(tokens))
+    unique, counts = np.unique(ids, return_counts=True)
+    return unique.astype(np.int32), counts.astype(np.float32), len(tokens)
+
+
 class SparseBuilder:
     """Collects each passage's token counts as a build reads it; ``finish`` computes the scores.
 
@@ -42,9 +50,9 @@ class SparseBuilder:
 
     def add_tokens(self, tokens: list[str]) -> None:
         """One passage, already tokenised."""
-        tokens = tokens or [""]  # an empty passage still has a length, as in bm25s
-        unique, counts = np.unique(np.array(tokens, dtype=object), return_counts=True)
-        self.add_file(list(unique), [np.arange(len(unique), dtype=np.int32)], [counts.astype(np.float32)], [len(tokens)])
+        vocab: dict[str, int] = {}
+        ids, counts, length = count_tokens(tokens, vocab)
+        self.add_file(list(vocab), [ids], [counts], [length])
 
     def add_file(self, vocab: list[str], token_ids: list[np.ndarray], counts: list[np.ndarray], lengths: list[int]) -> None:
         """Passages counted against their own small vocabulary (a file's): each distinct token is looked up once."""
