@@ -10,6 +10,7 @@ to torch float32 vectors, closer than torch's own bfloat16 (0.998), at less CPU 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ from .errors import ModelError
 from .util import sha256_file
 
 EXPORT_FILES = ("model.xml", "model.bin")
-EXPORT_VERSION = 1  # bump when the export recipe changes, so old exports are rebuilt
+EXPORT_VERSION = 2  # bump when the export recipe changes, so old exports are rebuilt (2: attention without repeat_kv)
 
 
 def export_dir(name: str) -> Path:
@@ -96,7 +97,7 @@ def export_model(model_folder: Path, out: Path) -> None:
 
     example = st.tokenizer(["title: none | text: 网格员走访居民", "query: 何时?"], padding=True, return_tensors="pt")
     batch, seq = torch.export.Dim("batch", min=1, max=4096), torch.export.Dim("seq", min=2, max=8192)
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), _grouped_query_attention():
         warnings.simplefilter("ignore", FutureWarning)  # torch.export's own deprecations, not ours
         program = torch.export.export(Pipeline(st.eval()), (example["input_ids"], example["attention_mask"]),
                                       dynamic_shapes={"input_ids": {0: batch, 1: seq},
@@ -104,6 +105,25 @@ def export_model(model_folder: Path, out: Path) -> None:
         converted = ov.convert_model(program)
     # float32 weights on disk: OpenVINO picks bfloat16 compute itself where the CPU has it.
     ov.save_model(converted, str(out / "model.xml"), compress_to_fp16=False)
+
+
+@contextlib.contextmanager
+def _grouped_query_attention():
+    """Trace attention with its shared key/value heads left shared (SDPA's enable_gqa).
+
+    Otherwise transformers copies the one key/value head out to every query head before attention
+    when a padding mask is given; OpenVINO ran those copies as float32 Broadcasts and Reorders,
+    about a fifth of the time per unit. Same vectors (cosine to float32 unchanged), 1.2x faster.
+    """
+    key, before = "TRANSFORMERS_SDPA_FORCE_GQA", os.environ.get("TRANSFORMERS_SDPA_FORCE_GQA")
+    os.environ[key] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 def inference_config(threads: int | None = None) -> dict:
