@@ -60,6 +60,8 @@ def warm(index: Path | None, qs: list[str]) -> dict:
 
 
 def cold(index: Path | None, runs: int) -> dict:
+    if runs <= 0:  # --cold-runs 0: warm figures only
+        return {}
     env = {**os.environ, **({"RAG_INDEX": str(index)} if index else {})}
     ms = []
     for _ in range(runs):
