@@ -75,7 +75,17 @@ def ensure_export(name: str, log: Callable[[str], None] = print, full_check: boo
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log(f"{name}: OpenVINO export verified in {folder}")
+    remove_superseded_exports(name, folder, log)
     return folder
+
+
+def remove_superseded_exports(name: str, current: Path, log: Callable[[str], None]) -> None:
+    """Delete this model's exports of older recipes or weights (1.2 GB each): only ``current`` is ever
+    loaded again. A process still running an old one keeps its compiled copy in memory."""
+    for old in current.parent.glob(f"{name}-openvino-v*"):
+        if old != current and old.is_dir() and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+            log(f"removed the superseded OpenVINO export {old.name}")
 
 
 def export_model(model_folder: Path, out: Path) -> None:

@@ -149,6 +149,18 @@ def test_the_export_is_built_once_with_its_hashes(exports):
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no staging folder left
 
 
+def test_a_new_export_removes_the_superseded_ones_of_its_model_only(exports, monkeypatch):
+    root = openvino_encoder.export_dir(GEMMA).parent
+    older = root / f"{GEMMA}-openvino-v{openvino_encoder.EXPORT_VERSION - 1}-{'f' * 16}"
+    other_weights = root / f"{GEMMA}-openvino-v{openvino_encoder.EXPORT_VERSION}-{'e' * 16}"
+    other_model = root / f"other-model-openvino-v{openvino_encoder.EXPORT_VERSION}-{'f' * 16}"
+    for folder in (older, other_weights, other_model):
+        folder.mkdir(parents=True)
+        (folder / "model.bin").write_bytes(b"old")
+    current = ensure()
+    assert sorted(p.name for p in root.iterdir()) == sorted([current.name, other_model.name])
+
+
 @pytest.mark.parametrize("damage", ["truncate bin", "delete xml", "alter xml", "delete manifest"])
 def test_a_broken_export_is_found_and_rebuilt(exports, damage):
     folder = ensure()
