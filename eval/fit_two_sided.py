@@ -12,6 +12,7 @@ scored on the others (no model needed once the probes and the QA sets' rows are 
     fit     per rule: the parameter that best suits each corpus and across-corpus figures, from the
             probes and from `rag eval` reports (their per-question rows: confidence, first quote right):
             PYTHONPATH=$PWD .venv/bin/python eval/fit_two_sided.py fit --corpus seeds REPORT.json ...
+    cost    CPU time of one index's probes answered one-sided and two-sided (median of 3).
 """
 from __future__ import annotations
 
@@ -42,6 +43,33 @@ def answer_probes(index: Path) -> list[dict]:
         present, absent = retriever.probe_confidences(question, LeftOut(s.source, s.title))
         rows.append({"sentence": sid, "question": question, "present": present, "absent": absent})
     return rows
+
+
+def probe_cost(index: Path, repeats: int = 3) -> str:
+    """CPU seconds (median of ``repeats``) of the probes answered one-sided and two-sided."""
+    import statistics
+    import time
+
+    import rag
+    from rag.calibration import SentenceTexts, draw_probe_sources
+    from rag.filters import LeftOut
+
+    retriever = rag.Retriever.load(index)
+    sentences = retriever.data.sentences
+    probes = draw_probe_sources(SentenceTexts(sentences))
+    retriever.answer(probes[0][1])  # warm-up
+    one, two = [], []
+    for _ in range(repeats):
+        t = time.process_time()
+        for _, q in probes:
+            retriever.answer(q, min_confidence=float("-inf"))
+        one.append(time.process_time() - t)
+        t = time.process_time()
+        for sid, q in probes:
+            retriever.probe_confidences(q, LeftOut(sentences[sid].source, sentences[sid].title))
+        two.append(time.process_time() - t)
+    a, b = statistics.median(one), statistics.median(two)
+    return f"{index}: {len(probes)} probes, one-sided {a:.1f} s CPU, two-sided {b:.1f} s CPU, ratio {b / a:.2f}"
 
 
 # --- threshold rules: (present confidences, absent confidences, parameter) -> threshold ----------
@@ -144,12 +172,17 @@ def main() -> None:
     sub = p.add_subparsers(dest="step", required=True)
     pr = sub.add_parser("probes")
     pr.add_argument("--index", nargs=2, action="append", metavar=("NAME", "INDEX"), required=True)
+    c = sub.add_parser("cost", help="CPU time of the probes answered one-sided and two-sided")
+    c.add_argument("index", type=Path)
     f = sub.add_parser("fit")
     f.add_argument("--corpus", nargs=2, action="append", metavar=("NAME", "REPORT"), required=True,
                    help="a name given to `probes` and a rag eval report.json of that index")
     f.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args()
     PROBES.mkdir(parents=True, exist_ok=True)
+    if args.step == "cost":
+        print(probe_cost(args.index))
+        return
     if args.step == "probes":
         for name, index in args.index:
             rows = answer_probes(Path(index))
