@@ -116,12 +116,13 @@ def separating(pos, neg, weight: float) -> float:
 
 
 def figures(rows: list[dict], threshold: float) -> dict:
+    """Unrounded (a share rounded to 0.040 may be 0.0404, over the bound); the tables round them."""
     ans = [r for r in rows if r["answerable"]]
     una = [r for r in rows if not r["answerable"]]
-    return {"threshold": round(threshold, 3),
-            "first_quote": round(np.mean([r["confidence"] >= threshold and r["first_quote_relevant"] for r in ans]), 3),
-            "answerable_refused": round(np.mean([r["confidence"] < threshold for r in ans]), 3),
-            "unanswerable_refused": round(np.mean([r["confidence"] < threshold for r in una]), 3) if una else None}
+    return {"threshold": threshold,
+            "first_quote": float(np.mean([r["confidence"] >= threshold and r["first_quote_relevant"] for r in ans])),
+            "answerable_refused": float(np.mean([r["confidence"] < threshold for r in ans])),
+            "unanswerable_refused": float(np.mean([r["confidence"] < threshold for r in una])) if una else None}
 
 
 def best_parameter(rule, corpora: dict, names: list[str]) -> float:
