@@ -1,7 +1,9 @@
 """Study the share behind per-index calibration (the params file's calibration_percentile) on several corpora.
 
-eval/fit_weights.py fits the shipped share together with the weights (from cached searches);
-this script answers the QA sets and probes afresh with the model and the shipped weights, to
+Studies the one-sided rule that per-index calibration used before its two-sided form (a low
+percentile of probes asked of the whole index); eval/fit_two_sided.py measures the shipped rule
+against it. eval/fit_weights.py fits the shipped share together with the weights (from cached
+searches); this script answers the QA sets and probes afresh with the model and the shipped weights, to
 check a share on a corpus the fit did not see.
 
 For each (index, QA set) pair: answer the QA set's questions (threshold off) and the index's own

@@ -47,7 +47,8 @@ class CachedQuestion:
 class CachedIndex:
     index: str
     questions: list[CachedQuestion]
-    probes: list[CachedQuestion]  # calibration probes (rag.calibration.draw_probes), unlabelled
+    probes: list[CachedQuestion]  # calibration probes (rag.calibration.draw_probe_sources), unlabelled
+    absent: list[CachedQuestion] = field(default_factory=list)  # the same probes, their article left out
 
 
 def cache_path(index: Path, qa_set: Path) -> Path:
@@ -55,21 +56,23 @@ def cache_path(index: Path, qa_set: Path) -> Path:
     return CACHE / f"{Path(qa_set).stem}-{key}.pkl"
 
 
-def read_question(retriever, text: str, set_name: str = "", item: dict | None = None) -> CachedQuestion:
-    """What Retriever.answer reads before analysing the question: the query, its vector, its hits."""
+def read_question(retriever, text: str, set_name: str = "", item: dict | None = None, left_out=None) -> CachedQuestion:
+    """What Retriever.answer reads before analysing the question: the query, its vector, its hits
+    (with ``left_out``, a rag.filters.LeftOut: as if the archive lacked that article)."""
     from rag import answer
     from rag.filters import Filters
 
     read = retriever.read_query(text)
     vector = retriever.encoder.encode_queries([read.dense])[0]
-    hits = retriever._search(read.keywords, vector, retriever.mode, max(5, answer.HITS_CONSIDERED), Filters.of(None, None, None, None))
+    hits = retriever._search(read.keywords, vector, retriever.mode, max(5, answer.HITS_CONSIDERED), Filters.of(None, None, None, None), left_out)
     return CachedQuestion(item["id"] if item else text, set_name, text, read.keywords, np.asarray(vector), hits,
                           bool(item and item["seed"] is not None))
 
 
 def cache(index: Path, qa_set: Path) -> Path:
     import rag
-    from rag.calibration import draw_probes
+    from rag.calibration import SentenceTexts, draw_probe_sources
+    from rag.filters import LeftOut
     from rag.evaluation import corpus_root_of, is_answerable, load_qa_set, locate_evidence
 
     out = cache_path(index, qa_set)
@@ -89,14 +92,18 @@ def cache(index: Path, qa_set: Path) -> Path:
     out.write_bytes(pickle.dumps(CachedIndex(str(index), questions, [])))
     probes_out = probes_path(index)
     if not probes_out.exists():  # one set of probes per index, whichever set comes first
-        probes = [read_question(retriever, q) for q in draw_probes([s.text for s in retriever.data.sentences])]
-        probes_out.write_bytes(pickle.dumps(CachedIndex(str(index), [], probes)))
+        sentences = retriever.data.sentences
+        drawn = draw_probe_sources(SentenceTexts(sentences))
+        probes = [read_question(retriever, q) for _, q in drawn]
+        absent = [read_question(retriever, q, left_out=LeftOut(sentences[sid].source, sentences[sid].title))
+                  for sid, q in drawn]
+        probes_out.write_bytes(pickle.dumps(CachedIndex(str(index), [], probes, absent)))
     return out
 
 
 def probes_path(index: Path) -> Path:
     key = hashlib.sha256(str(Path(index).resolve()).encode()).hexdigest()[:12]
-    return CACHE / f"probes-{key}.pkl"
+    return CACHE / f"probes2-{key}.pkl"  # 2: with the absent side (two-sided calibration)
 
 
 def load_cached(path: Path) -> CachedIndex:
@@ -136,10 +143,11 @@ def answer_rows(cached: CachedIndex, store) -> list[dict]:
     from rag.evaluation import covers
 
     rows = []
-    for cq in cached.questions + cached.probes:  # probes: unlabelled, their confidence sets the threshold
+    absent = getattr(cached, "absent", [])  # probes: unlabelled, their confidences set the threshold
+    for cq, kind in [(q, None) for q in cached.questions + cached.probes] + [(q, "absent probe") for q in absent]:
         conf, quotes = replay(store, cq)
         first = quotes[0] if quotes else None
-        rows.append({"id": cq.id, "set": cq.set or "probe", "answerable": cq.answerable, "confidence": conf,
+        rows.append({"id": cq.id, "set": kind or cq.set or "probe", "answerable": cq.answerable, "confidence": conf,
                      "first_quote": [first.source, first.start, first.end, first.text] if first else None,
                      "first_quote_relevant": bool(first and any(covers(first, ev) for ev in cq.evidence))})
     return rows
@@ -151,7 +159,7 @@ SCORE_FEATURES = ("cosine", "rank", "overlap", "quantity", "unit", "focus", "pla
 PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus")
 EXTRA_FEATURES = ("coverage", "top_overlap")
 DRCD_FOLDS = 4  # DRCD questions fall into this many folds by article
-SHARES = tuple(np.arange(1.0, 20.01, 0.5))  # probe percentiles tried for the threshold
+SHARES = tuple(np.arange(50.0, 100.01, 0.5))  # absent-probe percentiles tried for the threshold
 MAX_REFUSED = 0.04  # the issue's bound on answerable questions refused
 
 
@@ -168,8 +176,9 @@ class Question:
     evidence: list
 
 
-def prepare(pairs: list[tuple[str, str]]) -> tuple[list[Question], dict[str, list[Question]]]:
-    """Questions and, per index, its calibration probes, each analysed and with candidates."""
+def prepare(pairs: list[tuple[str, str]]) -> tuple[list[Question], dict[str, tuple[list[Question], list[Question]]]]:
+    """Questions and, per index, its calibration probes (asked of the whole index, and with their
+    article left out), each analysed and with candidates."""
     from rag import answer
     from rag.evaluation import covers
     from rag.question import analyse
@@ -190,7 +199,10 @@ def prepare(pairs: list[tuple[str, str]]) -> tuple[list[Question], dict[str, lis
                 fold = f"drcd-{int(hashlib.md5(cq.id.split('-')[0].encode()).hexdigest(), 16) % DRCD_FOLDS}" \
                     if name == "drcd" else cq.set
                 questions.append(build(cq, fold))
-        probes[name] = [build(cq, "probe") for cq in load_cached(probes_path(Path(index))).probes]
+        cached = load_cached(probes_path(Path(index)))
+        if not getattr(cached, "absent", None):
+            sys.exit(f"{probes_path(Path(index))} has no absent probes: delete it and run the cache step again")
+        probes[name] = ([build(cq, "probe") for cq in cached.probes], [build(cq, "probe") for cq in cached.absent])
     return questions, probes
 
 
@@ -343,15 +355,19 @@ def _share(flags: list[bool]) -> float | None:
     return round(sum(flags) / len(flags), 4) if flags else None
 
 
-def probe_thresholds(probes: dict[str, list[Question]], share: float) -> dict[str, float]:
-    from rag.calibration import percentile
+def probe_thresholds(probes: dict[str, tuple[list[Question], list[Question]]], share: float) -> dict[str, float]:
+    """Each index's threshold as rag.calibration places it, at this share of the absent probes."""
+    from rag.calibration import threshold_of
     from rag import answer
 
-    return {name: percentile([answer.confidence(p.frame, p.cands) for p in ps], share) for name, ps in probes.items()}
+    def confs(ps: list[Question]) -> list[float]:
+        return [answer.confidence(p.frame, p.cands) for p in ps]
+
+    return {name: threshold_of(confs(present), confs(absent), share)[0] for name, (present, absent) in probes.items()}
 
 
-def fit_share(questions: list[Question], probes: dict[str, list[Question]]) -> float:
-    """The highest probe percentile whose thresholds refuse at most MAX_REFUSED of the answerable
+def fit_share(questions: list[Question], probes: dict) -> float:
+    """The highest absent-probe percentile whose thresholds refuse at most MAX_REFUSED of the answerable
     questions in every corpus (the share that carries to a new corpus)."""
     from rag import answer
 
@@ -366,7 +382,7 @@ def fit_share(questions: list[Question], probes: dict[str, list[Question]]) -> f
     return float(best)
 
 
-def fit_all(train: list[Question], probes: dict[str, list[Question]], base: dict) -> dict:
+def fit_all(train: list[Question], probes: dict, base: dict) -> dict:
     """Score weights, then confidence weights under them, then the calibration share: a params dict."""
     from rag import answer
 
@@ -378,11 +394,12 @@ def fit_all(train: list[Question], probes: dict[str, list[Question]], base: dict
     conf = fit_confidence(train, start)
     params = params_with(base, score=score, conf=conf)
     answer.use_params(params)
-    params["calibration_percentile"] = fit_share(train, probes)
+    params.pop("calibration_percentile", None)  # the one-sided share of params before two-sided calibration
+    params["calibration_absent_percentile"] = fit_share(train, probes)
     return params
 
 
-def cross_validate(questions: list[Question], probes: dict[str, list[Question]], base: dict) -> dict:
+def cross_validate(questions: list[Question], probes: dict, base: dict) -> dict:
     """Leave one fold out (a seed QA set, or a quarter of the DRCD articles): fit on the rest, answer
     the fold with those weights and its index's probe threshold. Pooled per corpus."""
     from rag import answer
@@ -393,9 +410,9 @@ def cross_validate(questions: list[Question], probes: dict[str, list[Question]],
         test = [q for q in questions if q.fold == fold]
         params = fit_all(train, probes, base)
         answer.use_params(params)
-        t = probe_thresholds(probes, params["calibration_percentile"])
+        t = probe_thresholds(probes, params["calibration_absent_percentile"])
         held.setdefault(test[0].index, []).extend((q, *answered(q), t[q.index]) for q in test)
-        print(f"fold {fold}: share {params['calibration_percentile']}", file=sys.stderr)
+        print(f"fold {fold}: share {params['calibration_absent_percentile']}", file=sys.stderr)
     out = {}
     for name, rows in held.items():
         ans = [r for r in rows if r[0].answerable]
@@ -407,12 +424,12 @@ def cross_validate(questions: list[Question], probes: dict[str, list[Question]],
     return out
 
 
-def evaluate(questions: list[Question], probes: dict[str, list[Question]], params: dict) -> dict:
+def evaluate(questions: list[Question], probes: dict, params: dict) -> dict:
     """In-sample figures of a params dict on every corpus, at its own probe thresholds."""
     from rag import answer
 
     answer.use_params(params)
-    t = probe_thresholds(probes, params["calibration_percentile"])
+    t = probe_thresholds(probes, params["calibration_absent_percentile"])
     return {name: {**figures([q for q in questions if q.index == name], t), "threshold": round(t[name], 4)}
             for name in t}
 
@@ -431,7 +448,8 @@ def fit(pairs: list[tuple[str, str]], base_file: str, out: Path, version: int, r
 
     questions, probes = prepare(pairs)
     base, _ = answer.read_params(base_file)
-    before = evaluate(questions, probes, base)
+    answer.use_params(base)  # the hand-set weights at the calibration share that suits them
+    before = evaluate(questions, probes, {**base, "calibration_absent_percentile": fit_share(questions, probes)})
     print("hand-set, in-sample:", before, file=sys.stderr)
     held_out = cross_validate(questions, probes, base)
     print("fitted, out of fold:", held_out, file=sys.stderr)
@@ -442,8 +460,8 @@ def fit(pairs: list[tuple[str, str]], base_file: str, out: Path, version: int, r
         "Fitted by eval/fit_weights.py fit: the score weights that put a sentence holding the answer first "
         "most often (coordinate search from v0's); then the "
         "confidence penalties and weights that refuse the most unanswerable questions at 4% answerable "
-        "refused per corpus (coordinate search); then the probe percentile that refuses <= 4% of "
-        "answerable questions on every corpus."),
+        "refused per corpus (coordinate search); then the percentile of the absent probes (rag/calibration.py) "
+        "that refuses <= 4% of answerable questions on every corpus."),
         fitted_on=[str(s) for _, s in pairs] + ["(DRCD: indexed the way rag eval --squad does, absent articles unanswerable)"])
     after = evaluate(questions, probes, params)
     out.write_text(json.dumps(params, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -467,7 +485,7 @@ def fit_table(result: dict) -> str:
                          f"{f['unanswerable_refused']} | {f['n_answerable']} + {f['n_unanswerable']} |")
     return "\n".join(lines) + ("\n\nOut of fold: each seed QA set, and each quarter of the DRCD articles, answered with "
                                "weights and a calibration share fitted on the others. Thresholds: each index's own "
-                               "probe percentile (rag/calibration.py).\n")
+                               "two-sided probe threshold (rag/calibration.py).\n")
 
 
 def main() -> None:

@@ -5,14 +5,22 @@ How high the confidence of an answerable question runs depends on the corpus: it
 serves every archive. Instead, PROBES sentences are drawn from the index and each becomes a
 question by putting a question word where one of its facts stood ("划分了136个网格" ->
 "划分了多少个网格？", "张斌被授予…" -> "谁被授予…？"); only the clause holding the fact is kept,
-as a reader's question would. Answering the probes gives this corpus's confidence for questions
-it can answer; the threshold is a low percentile of them, a share fitted on several corpora
-together with the confidence weights (the params file's "calibration_percentile"; figures by
-eval/fit_weights.py and eval/fit_calibration.py). The result goes in the index manifest
-("calibration", naming the params it was fitted with); `rag index calibrate` redoes it.
+as a reader's question would.
+
+Each probe is answered twice. With its own article left out of the search (rag.filters.LeftOut)
+it is a question about an article the archive lacks, and these "absent" confidences follow the
+unanswerable questions of a held-out corpus closely; asked of the whole index, the "present"
+confidences stand for answerable questions, but run higher than readers' paraphrases in their
+low tail. So the threshold is a high percentile of the absent probes (the share of them refused,
+the params file's "calibration_absent_percentile", fitted across corpora by
+eval/fit_two_sided.py), never above the CAP_SHARE-th percentile of the present ones: an archive
+that repeats its stories answers absent probes from the copies, and the cap keeps it from
+refusing its own questions. The result goes in the index manifest ("calibration", naming the
+params it was fitted with, and the probe figures); `rag index calibrate` redoes it.
 """
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -30,6 +38,9 @@ SEED = 0
 MIN_CHARS, MAX_CHARS = 10, 160  # sentences too short say nothing; long ones are lists
 MIN_CONTEXT = 6  # characters of the question besides the question word
 MIN_PROBES = 20  # fewer, and a percentile says little: the shipped default threshold applies
+# The threshold never refuses more than this percentile of the present probes. Not fitted: a guard
+# that binds only when the absent probes find their answers elsewhere (repeated stories).
+CAP_SHARE = 10.0
 
 _NUM = r"[0-9０-９.．]+|[一二三四五六七八九十百千万两]+"
 _UNIT = ("平方公里|公里|公顷|小时|万元|亿元|平方米|个月|分钟|公斤|人次|个|名|位|人|户|元|亩|吨|岁|天|次|处|家|项|米|册|份|场"
@@ -43,18 +54,21 @@ _ENTITY_WORDS = {"nr": "谁", "nrfg": "谁", "ns": "哪里", "nt": "哪个单位
 @dataclass(frozen=True)
 class Calibration:
     threshold: float
-    percentile: float
+    percentile: float  # the share of the absent probes refused (unless the cap binds)
     probes: int  # how many probe questions the threshold stands on
     params: dict | None = None  # the answer params (rag.answer.PARAMS_ID) whose confidence scale it fits
+    figures: dict | None = None  # the probes' confidences that placed it (see probe_figures)
 
     def as_dict(self) -> dict:
         return {"threshold": round(self.threshold, 4), "percentile": self.percentile, "probes": self.probes,
-                "method": "percentile of corpus-made probe questions", "params": self.params}
+                "method": f"percentile of corpus-made probe questions asked with their article left out, "
+                          f"at most the {CAP_SHARE:g}th percentile of the same asked of the whole index",
+                "figures": self.figures, "params": self.params}
 
 
 def fitted_share() -> float:
-    """The percentile of the probes' confidences that sets the threshold, fitted with the weights."""
-    return float(answer.PARAMS["calibration_percentile"])
+    """The percentile of the absent probes' confidences that sets the threshold, fitted across corpora."""
+    return float(answer.PARAMS["calibration_absent_percentile"])
 
 
 def probe_question(sentence: str) -> str | None:
@@ -119,13 +133,19 @@ def _content(text: str) -> int:
 
 def draw_probes(sentences: Sequence[str], n: int = PROBES, seed: int = SEED) -> list[str]:
     """Up to n probe questions from sentences drawn at random (reproducibly)."""
+    return [q for _, q in draw_probe_sources(sentences, n, seed)]
+
+
+def draw_probe_sources(sentences: Sequence[str], n: int = PROBES, seed: int = SEED) -> list[tuple[int, str]]:
+    """Up to n (sentence id, probe question) pairs from sentences drawn at random (reproducibly):
+    reads a few hundred sentences, never all of them."""
     order = list(range(len(sentences)))
     random.Random(seed).shuffle(order)
-    probes: list[str] = []
+    probes: list[tuple[int, str]] = []
     for i in order:
         text = sentences[i]
         if MIN_CHARS <= len(text) <= MAX_CHARS and (q := probe_question(text)):
-            probes.append(q)
+            probes.append((i, q))
             if len(probes) == n:
                 break
     return probes
@@ -138,21 +158,60 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def calibrate(sentences: Sequence[str], confidence_of: Callable[[str], float], n: int = PROBES,
-              share: float | None = None) -> Calibration | None:
-    """The threshold for a corpus: the share-th percentile of its probes' confidences; None when
-    the corpus yields too few probes to stand on (the shipped default then applies)."""
-    probes = draw_probes(sentences, n)
+def threshold_of(present: Sequence[float], absent: Sequence[float], share: float) -> tuple[float, str]:
+    """The threshold from the two sides' confidences, and which side set it ("absent" or "cap").
+    A probe whose search found nothing (-inf) counts as the lowest; when fewer than MIN_PROBES absent
+    probes found anything (an archive of one article), the cap alone applies."""
+    cap = percentile(_floored(present), CAP_SHARE)
+    found = [c for c in absent if math.isfinite(c)]
+    if len(found) < MIN_PROBES:
+        return cap, "cap"
+    refused = percentile(_floored(absent), share)
+    return (refused, "absent") if refused <= cap else (cap, "cap")
+
+
+def _floored(values: Sequence[float]) -> list[float]:
+    """Nothing found (-inf) as a finite lowest value, so percentiles interpolate."""
+    floor = min([v for v in values if math.isfinite(v)], default=0.0) - 1.0
+    return [v if math.isfinite(v) else floor for v in values]
+
+
+def probe_figures(present: Sequence[float], absent: Sequence[float], share: float, bound: str) -> dict:
+    """What the manifest keeps of the probes: a few percentiles of each side and which one set the threshold."""
+    found = [c for c in absent if math.isfinite(c)]
+    return {"present": {f"p{CAP_SHARE:g}": round(percentile(_floored(present), CAP_SHARE), 4),
+                        "p50": round(percentile(_floored(present), 50), 4)},
+            "absent": {"p50": round(percentile(_floored(absent), 50), 4) if found else None,
+                       f"p{share:g}": round(percentile(_floored(absent), share), 4) if found else None,
+                       "found": len(found)},
+            "bound": bound}
+
+
+def calibrate(sentences: Sequence[str], confidences_of: Callable[[str, int], tuple[float, float]],
+              n: int = PROBES, share: float | None = None) -> Calibration | None:
+    """The threshold for a corpus (threshold_of) from its probes' confidences: ``confidences_of(question,
+    sentence id)`` gives (asked of the whole index, asked with that sentence's article left out); None
+    when the corpus yields too few probes to stand on (the shipped default threshold then applies)."""
+    probes = draw_probe_sources(sentences, n)
     if len(probes) < MIN_PROBES:
         return None
     share = fitted_share() if share is None else share
-    return Calibration(percentile([confidence_of(q) for q in probes], share), share, len(probes), answer.PARAMS_ID)
+    present, absent = zip(*(confidences_of(q, sid) for sid, q in probes))
+    threshold, bound = threshold_of(present, absent, share)
+    return Calibration(threshold, share, len(probes), answer.PARAMS_ID, probe_figures(present, absent, share, bound))
 
 
 def calibrate_retriever(retriever: "Retriever") -> Calibration | None:
     """Calibrate the index a retriever serves (its sentences are the probes' source)."""
-    return calibrate(SentenceTexts(retriever.data.sentences),
-                     lambda q: retriever.answer(q, min_confidence=float("-inf")).confidence)
+    from .filters import LeftOut
+
+    sentences = retriever.data.sentences
+
+    def confidences(question: str, sid: int) -> tuple[float, float]:
+        s = sentences[sid]
+        return retriever.probe_confidences(question, LeftOut(s.source, s.title))
+
+    return calibrate(SentenceTexts(sentences), confidences)
 
 
 class SentenceTexts(Sequence[str]):

@@ -229,8 +229,12 @@ def cmd_index_calibrate(args: argparse.Namespace) -> int:
     fitted = calibrate_retriever(Retriever.load(index_dir))
     update_manifest(index_dir, calibration=fitted.as_dict() if fitted else None)
     if fitted:
-        print(f"{index_dir}: refusal threshold {fitted.threshold:.3f}, the {fitted.percentile:g}th percentile "
-              f"of {fitted.probes} questions made from its sentences")
+        from .calibration import CAP_SHARE
+
+        side = (f"refuses {fitted.percentile:g}% of them asked with their own article left out"
+                if fitted.figures["bound"] == "absent" else f"capped: refuses {CAP_SHARE:g}% of them asked of the whole index")
+        print(f"{index_dir}: refusal threshold {fitted.threshold:.3f}, from {fitted.probes} questions made from its "
+              f"sentences: it {side}")
     else:
         print(f"{index_dir}: too few sentences to calibrate on; answers use the default threshold")
     return 0

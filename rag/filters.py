@@ -81,6 +81,23 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """An article to answer as if the archive did not hold it (calibration's unanswerable probes):
+    the passages of its file, and of any file under its title (a SQuAD article is one file per
+    paragraph). A file is left out whole because the articles that share one are alike (a newspaper
+    page is one section); measured on the seeds, this carries a threshold across corpora better
+    than leaving out the titled article alone (eval/reports/calibration/two_sided.md). Search
+    fetches more candidates and drops these, so no mask over the whole archive is built and every
+    backend takes it."""
+
+    source: str
+    title: str = ""
+
+    def drops(self, passage: Passage) -> bool:
+        return passage.source == self.source or bool(self.title) and passage.title == self.title
+
+
+@dataclass(frozen=True)
 class PassageColumns:
     """What filters look at, one array per field, in passage id order."""
 

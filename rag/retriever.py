@@ -11,7 +11,7 @@ import numpy as np
 from . import answer, fusion
 from .embed import Encoder, load_encoder
 from .errors import QueryError
-from .filters import Filters, PassageColumns
+from .filters import Filters, LeftOut, PassageColumns
 from .index import IndexData, check_index, load_index
 from .question import analyse
 from .types import Answer, Hit
@@ -26,6 +26,7 @@ MAX_QUERY_CHARS = 2000  # longer input is cut before anything reads it
 MAX_KEYWORD_CHARS = 500
 CANDIDATES = 50  # per side, before fusion
 KEYWORD_WEIGHT = 0.3  # weight of max-normalised BM25 next to cosine, at full token coverage
+LEFT_OUT_MARGIN = 2  # with an article left out, each side fetches this many times CANDIDATES, then drops it
 
 
 def default_index_dir() -> Path:
@@ -114,8 +115,9 @@ class Retriever:
         vector = None if mode == "keyword" else self.encoder.encode_queries([read.dense])[0]
         return self._search(read.keywords, vector, mode, k, filters)
 
-    def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int, filters: Filters) -> list[Hit]:
-        scores = self.score(query, vector, mode, max(k, CANDIDATES), self._allowed(filters))
+    def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int, filters: Filters,
+                left_out: LeftOut | None = None) -> list[Hit]:
+        scores = self.score(query, vector, mode, max(k, CANDIDATES), self._allowed(filters), left_out)
         return [self._hit(pid, score) for pid, score in fusion.ranked(scores)[:k]]
 
     def _allowed(self, filters: Filters) -> np.ndarray | Filters | None:
@@ -131,18 +133,30 @@ class Retriever:
         return filters.mask(self.columns)
 
     def score(self, query: str, vector: np.ndarray | None, mode: str, candidates: int,
-              allowed: np.ndarray | Filters | None = None) -> dict[int, float]:
+              allowed: np.ndarray | Filters | None = None, left_out: LeftOut | None = None) -> dict[int, float]:
         """{passage id: score} from the chosen side(s), among the passages ``allowed`` (a mask, or filters
-        for a backend that applies them) if given."""
+        for a backend that applies them) if given, without those of the ``left_out`` article."""
+        fetch = candidates * LEFT_OUT_MARGIN if left_out else candidates
         if mode == "keyword":
-            return self.data.sparse.search(query, candidates, allowed)[0]
+            return self._without(self.data.sparse.search(query, fetch, allowed)[0], left_out, candidates)
         ids = np.flatnonzero(allowed) if isinstance(allowed, np.ndarray) else allowed
-        dense = self.data.dense.search(vector, candidates, ids)
+        dense = self._without(self.data.dense.search(vector, fetch, ids), left_out, candidates)
         if mode == "dense":
             return dense
-        sparse, coverage = self.data.sparse.search(query, candidates, allowed)
+        sparse, coverage = self.data.sparse.search(query, fetch, allowed)
+        sparse = self._without(sparse, left_out, candidates)
         dense.update(self._cosines(vector, [p for p in sparse if p not in dense]))
         return fusion.weighted(dense, sparse, KEYWORD_WEIGHT, coverage)
+
+    def _without(self, scores: dict[int, float], left_out: LeftOut | None, keep: int) -> dict[int, float]:
+        """The ``keep`` best of ``scores`` that are not passages of the left-out article."""
+        if left_out is None:
+            return scores
+        ids = sorted(scores, key=lambda pid: (-scores[pid], pid))
+        passages = self.data.passages
+        rows = passages.many(ids) if hasattr(passages, "many") else [passages[pid] for pid in ids]
+        kept = [pid for pid, p in zip(ids, rows) if not left_out.drops(p)]
+        return {pid: scores[pid] for pid in kept[:keep]}
 
     def _cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Exact cosine for passages only keyword search found, so fusion compares like with like."""
@@ -156,17 +170,31 @@ class Retriever:
 
     def answer(self, question: str, k: int = 5, mode: str | None = None, min_confidence: float | None = None, *,
                sources: list[str] | None = None, since: str | None = None, until: str | None = None,
-               section: str | None = None) -> Answer:
+               section: str | None = None, left_out: LeftOut | None = None) -> Answer:
         """Quoted extracts that answer the question; no quotes when nothing clears the threshold
-        (``self.threshold`` unless min_confidence is given). Filters as in ``search``."""
+        (``self.threshold`` unless min_confidence is given). Filters as in ``search``; ``left_out``: an
+        article answered as if absent from the index (rag/calibration.py's unanswerable probes)."""
         read, k, mode = self.read_query(question), validate_k(k), validate_mode(mode or self.mode)
         filters = Filters.of(sources, since, until, section)
         vector = self.encoder.encode_queries([read.dense])[0]
-        hits = self._search(read.keywords, vector, mode, max(k, answer.HITS_CONSIDERED), filters)
+        threshold = self.threshold if min_confidence is None else min_confidence
+        return self._answer(read, vector, k, mode, threshold, filters, left_out)
+
+    def probe_confidences(self, question: str, left_out: LeftOut) -> tuple[float, float]:
+        """The confidence of a question asked of the whole index and with an article left out, the
+        question encoded once (rag/calibration.py asks each probe both ways)."""
+        read = self.read_query(question)
+        vector = self.encoder.encode_queries([read.dense])[0]
+        off, none = float("-inf"), Filters()
+        return (self._answer(read, vector, 5, self.mode, off, none).confidence,
+                self._answer(read, vector, 5, self.mode, off, none, left_out).confidence)
+
+    def _answer(self, read: QueryText, vector: np.ndarray, k: int, mode: str, threshold: float, filters: Filters,
+                left_out: LeftOut | None = None) -> Answer:
+        hits = self._search(read.keywords, vector, mode, max(k, answer.HITS_CONSIDERED), filters, left_out)
         frame = analyse(read.keywords)
         candidates = answer.candidates(hits, self.sentences, vector, frame)
         conf = answer.confidence(frame, candidates)
-        threshold = self.threshold if min_confidence is None else min_confidence
         return Answer(read.text, answer.select_quotes(candidates, conf, threshold), hits[:k], conf)
 
     @property

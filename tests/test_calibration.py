@@ -10,6 +10,7 @@ import rag
 from rag import calibration
 from rag.build import build_index
 from rag.cli import main
+from rag.filters import LeftOut
 from rag.testing import FakeEncoder
 
 
@@ -32,19 +33,61 @@ def test_probes_are_drawn_reproducibly_and_skip_unusable_sentences():
     assert calibration.draw_probes(sentences, 10, seed=2) != a
 
 
-def test_threshold_is_the_percentile_of_probe_confidences():
+def month_of(question: str) -> int:
+    return int(question[question.index("年") + 1:question.index("月")])
+
+
+def test_threshold_is_the_percentile_of_the_absent_probes_below_the_cap():
     sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
-    fitted = calibration.calibrate(sentences, lambda q: int(q[q.index("年") + 1:q.index("月")]) / 100, n=40, share=10)
-    assert fitted is not None and fitted.probes == 40
-    assert fitted.threshold == pytest.approx(calibration.percentile([(i + 1) / 100 for i in range(40)], 10))
-    assert calibration.calibrate(sentences[:5], lambda q: 0.5) is None  # too few probes: the default applies
+    absent = [(i + 1) / 100 for i in range(40)]  # asked without their article: low
+    fitted = calibration.calibrate(sentences, lambda q, sid: (0.9, month_of(q) / 100), n=40, share=80)
+    assert fitted is not None and fitted.probes == 40 and fitted.figures["bound"] == "absent"
+    assert fitted.threshold == pytest.approx(calibration.percentile(absent, 80))
+    assert fitted.figures["absent"]["found"] == 40 and fitted.as_dict()["percentile"] == 80
+    assert calibration.calibrate(sentences[:5], lambda q, sid: (0.5, 0.1)) is None  # too few probes: the default applies
+
+
+def test_the_present_probes_cap_the_threshold():
+    """An archive that repeats its stories answers absent probes from the copies: the threshold then
+    refuses no more than CAP_SHARE percent of the probes asked of the whole index."""
+    sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
+    present = [0.5 + month_of(s) / 100 for s in sentences]
+    fitted = calibration.calibrate(sentences, lambda q, sid: (0.5 + month_of(q) / 100, 0.95), n=40, share=80)
+    assert fitted.figures["bound"] == "cap"
+    assert fitted.threshold == pytest.approx(calibration.percentile(present, calibration.CAP_SHARE))
+    assert fitted.threshold < 0.95
+
+
+def test_absent_probes_that_find_nothing_count_lowest_and_too_few_leave_the_cap():
+    some_found = [float("-inf")] * 10 + [0.3] * 20
+    assert calibration.threshold_of([0.8] * 30, some_found, 50) == (pytest.approx(0.3), "absent")
+    assert calibration.threshold_of([0.8] * 30, some_found, 20)[0] < 0.3  # nothing found: below every answer
+    low, bound = calibration.threshold_of([0.8] * 30, [float("-inf")] * 20 + [0.3] * 10, 50)
+    assert bound == "cap" and low == pytest.approx(0.8)  # an archive of one article: nothing found without it
+
+
+def test_left_out_article_is_never_searched_or_quoted(tmp_path: Path):
+    corpus, index = make_corpus(tmp_path / "corpus", 40), tmp_path / "index"
+    build_index(corpus, index, FakeEncoder(64), calibrate=False)
+    r = rag.Retriever.load(index, encoder=FakeEncoder(64))
+    question = "巴彦嘎查3组共有多少户牧民参加了培训?"
+    whole = r.answer(question, min_confidence=float("-inf"))
+    top = whole.quotes[0]
+    assert "3组" in top.text
+    gone = LeftOut(top.source, top.title)
+    without = r.answer(question, min_confidence=float("-inf"), left_out=gone)
+    assert without.hits and not any(gone.drops(h) for h in without.hits + without.quotes)
+    assert r.probe_confidences(question, gone) == (pytest.approx(whole.confidence), pytest.approx(without.confidence))
+    assert [h.to_dict() for h in r.search(question, k=10)] == [h.to_dict() for h in r.search(question, k=10)]
 
 
 def make_corpus(folder: Path, n: int) -> Path:
     folder.mkdir()
     lines = [{"title": f"第{i}个嘎查的新闻", "text": f"今年{i % 12 + 1}月,巴彦嘎查{i}组共有{i + 20}户牧民参加了培训。"
                                                    f"培训持续了{i % 5 + 2}天。"} for i in range(n)]
-    (folder / "news.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    for k in range(0, n, 4):  # four articles a file, so an article left out leaves others to answer
+        (folder / f"news{k // 4:02d}.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines[k:k + 4]),
+                                                         encoding="utf-8")
     return folder
 
 
@@ -53,6 +96,7 @@ def test_build_records_the_fitted_threshold_and_answers_use_it(tmp_path: Path):
     data = build_index(corpus, index, FakeEncoder(64))
     fitted = data.manifest["calibration"]
     assert fitted["probes"] >= calibration.MIN_PROBES and fitted["percentile"] == calibration.fitted_share()
+    assert fitted["figures"]["absent"]["found"] > 0 and fitted["figures"]["bound"] in ("absent", "cap")
     r = rag.Retriever.load(index, encoder=FakeEncoder(64))
     assert r.threshold == fitted["threshold"]
     question = "巴彦嘎查3组共有多少户牧民参加了培训?"
