@@ -164,8 +164,11 @@ def _sentence_codes(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarr
     ones); otherwise its decoded vector is coded anew."""
     old = previous.data.sentence_dense if previous.data else None
     old = old if old is not None and old.spec == spec else None
-    codec = old if old is not None and trained_enough(len(old)) else None
     rows = previous.rows("sentences", keys["sentences"]) if old is not None else np.full(len(store.sentences), -1)
+    # A quantiser fitted to a few pages is kept when no new sentence needs coding (a rebuild of the
+    # same corpus, or files removed): coding its decoded vectors anew would shift them at each rebuild.
+    nothing_new = len(rows) > 0 and bool((rows >= 0).all())
+    codec = old if old is not None and (trained_enough(len(old)) or nothing_new) else None
     embedded = 0
     with CodesWriter(folder) as out:
         for lo in range(0, len(store.sentences), BLOCK):

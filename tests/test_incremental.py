@@ -90,6 +90,18 @@ def test_incremental_result_equals_a_fresh_build(mini_corpus, tmp_path):
         assert np.allclose([h[3] for h in got], [h[3] for h in want], atol=0.01)
 
 
+def test_rebuilding_an_unchanged_small_corpus_keeps_every_sentence_code(mini_corpus, tmp_path):
+    """A quantiser trained on a few pages is retrained when new text comes, but a rebuild with nothing
+    new must not decode and code the reused vectors again: they would drift at every rebuild."""
+    first = build_index(mini_corpus, tmp_path / "idx", FakeEncoder(64))
+    m = len(first.sentences)
+    codes = first.sentence_dense.vectors(list(range(m)))
+    for _ in range(2):
+        again = build_index(mini_corpus, tmp_path / "idx", CountingEncoder())
+        assert again.manifest["build"]["embedded"] == 0
+        assert np.array_equal(again.sentence_dense.vectors(list(range(m))), codes)
+
+
 def test_unusable_previous_index_is_ignored(mini_corpus, tmp_path):
     enc = CountingEncoder()
     first = build_index(mini_corpus, tmp_path / "idx", enc)
