@@ -64,3 +64,22 @@ def test_bad_files_name_the_fix(tmp_path: Path, content: str, words: str):
     bad.write_text(content, encoding="utf-8")
     with pytest.raises(RagError, match=words):
         squad.load(bad)
+
+
+def test_simplify_squad_keeps_every_answer_at_its_offset():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("simplify_squad", Path(__file__).parent.parent / "eval" / "simplify_squad.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    context = "乾隆年間，臺灣的鄉鎮發展迅速。瞭解歷史的學者說，這裡曾經是貿易重鎮。"
+    answers = [{"text": t, "answer_start": context.index(t)} for t in ("臺灣的鄉鎮", "學者", "貿易重鎮")]
+    data = {"data": [{"title": "臺灣歷史", "paragraphs": [{"context": context, "qas": [
+        {"id": "1-1-1", "question": "誰說這裡曾經是貿易重鎮？", "answers": answers}]}]}]}
+    out = module.simplify(data)["data"][0]
+    paragraph = out["paragraphs"][0]
+    assert out["title"] == "台湾历史" and "贸易" in paragraph["context"]
+    for answer in paragraph["qas"][0]["answers"]:
+        start = answer["answer_start"]
+        assert paragraph["context"][start:start + len(answer["text"])] == answer["text"]
+    assert [a["text"] for a in paragraph["qas"][0]["answers"]] == ["台湾的乡镇", "学者", "贸易重镇"]
