@@ -18,7 +18,7 @@ SEEDS = ROOT / "seeds"
 EVAL = ROOT / "eval"
 
 REQUIRED = ("id", "question", "seed", "evidence", "answer", "type")
-TYPES = {"fact", "number", "entity", "why-how", "keyword", "english", "multi-hop", "unanswerable"}
+TYPES = {"fact", "number", "entity", "why-how", "keyword", "english", "multi-hop", "list", "unanswerable"}
 EVAL_FILES = sorted(EVAL.glob("*.jsonl"))
 
 
