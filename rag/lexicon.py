@@ -172,4 +172,10 @@ GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工�
 # Classes whose members are named without the class word: 哪个国家 is answered by 法国, 哪个朝代
 # by 元代, 多少比例 by 30%; such a noun is no focus an answer must mention (哪个纪念馆 is:
 # 集宁战役纪念馆 ends in its kind).
-CLASS_NOUNS = frozenset("国家 朝代 民族 语言 宗教 身份 身分 职业 季节 颜色 年代 世纪 品种 物种 比例 占比 比重 百分比".split())
+CLASS_NOUNS = frozenset("国家 朝代 民族 语言 宗教 身份 身分 职业 季节 颜色 年代 世纪 品种 物种 比例 占比 比重 百分比 "
+                        # posts, bodies and people in the abstract: 哪个职位 -> 议长, 哪个机构 -> 美国电影学会
+                        "职位 职务 官职 头衔 组织 机构 团体 部门 领导者 领导人 人物 作者 "
+                        # times, kinds, parts and reasons: 哪段时期 -> 战国, 哪种形式 -> 纪录片
+                        "时期 期间 时代 阶段 年份 月份 类型 种类 形式 部分 原因 理由 目的 用意 动机 "
+                        # schools of thought and groups, named by their own word: 哪一宗派 -> 禅宗
+                        "派别 教派 宗派 学派 流派 族群 理论 学说 疾病".split())

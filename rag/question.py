@@ -252,10 +252,16 @@ def focus_nouns(question: str) -> list[str]:
 
     # Before 是谁/是多少: the last word of the phrase, whatever jieba tags it (处长 comes out as a verb).
     found = [ws[-1][0] for m in _FOCUS_BEFORE.finditer(question) if (ws := inside(m)) and ws[-1][1] not in ("t", "f")]
-    # After 多少/几/哪: the first word, a thing ('哪家公司' -> 公司) or an event ('哪一年加入' -> 加入):
-    # a date of some other event does not answer.
-    found += [ws[0][0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m))]
+    # After 多少/几/哪: the first word when it names a thing ('哪家公司' -> 公司). A verb there is the
+    # asked event ('哪一年加入'), which the value check already holds to its date (dated_event), or
+    # opens a clause about the thing ('哪一家位于韩国'): either way no noun the answer must repeat.
+    found += [ws[0][0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m)) and names_thing(ws[0][1])]
     return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS | CLASS_NOUNS and len(w) >= 2]
+
+
+def names_thing(tag: str) -> bool:
+    """jieba tags of words that name a thing: nouns, idioms and abbreviations, verbal nouns, Latin words."""
+    return tag.startswith("n") or tag in ("l", "j", "vn", "eng")
 
 
 # Parts of speech that never name the thing asked about: particles, adverbs, prepositions,
