@@ -19,7 +19,8 @@ from .lexicon import (AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, A
                       LIGHT_VERBS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, SAME_EVENTS, SAME_UNITS,
-                      SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, WENT_WRONG_NOUNS, WHERE_AFTER_WHICH_SOME)
+                      SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
+                      WHERE_AFTER_WHICH_SOME)
 from .text import normalize, tokenize
 
 NUMBER = f"[{NUMERALS}]+"
@@ -246,17 +247,33 @@ def focus_nouns(question: str) -> list[str]:
     """The nouns a question asks about: '门票价格是多少' -> 门票价格, '有多少粉丝' -> 粉丝, '哪家公司' -> 公司."""
     words = _content_words(question)  # segmented as a whole: a fragment alone segments worse
 
-    def inside(m: re.Match) -> list[tuple[str, str]]:
+    def inside(m: re.Match) -> list[tuple[int, int, str, str]]:
         """Words ending in the group: one that begins before it ('多少村民' -> 村民) counts too."""
-        return [(w, flag) for start, end, w, flag in words if m.start(1) < end <= m.end(1)]
+        return [(start, end, w, flag) for start, end, w, flag in words if m.start(1) < end <= m.end(1)]
 
-    # Before 是谁/是多少: the last word of the phrase, whatever jieba tags it (处长 comes out as a verb).
-    found = [ws[-1][0] for m in _FOCUS_BEFORE.finditer(question) if (ws := inside(m)) and ws[-1][1] not in ("t", "f")]
-    # After 多少/几/哪: the first word when it names a thing ('哪家公司' -> 公司). A verb there is the
-    # asked event ('哪一年加入'), which the value check already holds to its date (dated_event), or
-    # opens a clause about the thing ('哪一家位于韩国'): either way no noun the answer must repeat.
-    found += [ws[0][0] for m in _FOCUS_AFTER.finditer(question) if (ws := inside(m)) and names_thing(ws[0][1])]
+    # Before 是谁/是多少: the last word of the phrase, whatever jieba tags it (处长 comes out as a verb),
+    # unless a verb ends there: '负责的是哪个小区' asks what comes after 是, '加起来有多少' a sum.
+    found = [ws[-1][2] for m in _FOCUS_BEFORE.finditer(question)
+             if (ws := inside(m)) and ws[-1][3] not in ("t", "f") and not ends_verb_phrase(ws[-1], question)]
+    found += [noun for m in _FOCUS_AFTER.finditer(question) if (noun := head_noun(inside(m), m.start(1)))]
     return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS | CLASS_NOUNS and len(w) >= 2]
+
+
+def ends_verb_phrase(word: tuple[int, int, str, str], question: str) -> bool:
+    """The word closes a verb phrase: a verb nominalised by 的 ('负责的'), or a complement ('加起来')."""
+    _, end, text, _ = word
+    return question[end:end + 1] == "的" and not names_thing(word[3]) or text in VERB_COMPLEMENTS
+
+
+def head_noun(phrase: list[tuple[int, int, str, str]], start: int) -> str | None:
+    """After 多少/几/哪: the noun the phrase opens with. None when it opens with a verb: that is the
+    asked event ('哪一年加入'), which the value check holds to its date (dated_event), or a clause
+    about the thing ('哪一家位于韩国'); either way no noun the answer must repeat. A word glued to
+    the measure word ('哪份文件' segmented 份文件) keeps the part after it."""
+    if not phrase or not names_thing(phrase[0][3]):
+        return None
+    w_start, _, text, _ = phrase[0]
+    return text[start - w_start:] if w_start < start and len(text) - (start - w_start) >= 2 else text
 
 
 def names_thing(tag: str) -> bool:

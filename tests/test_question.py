@@ -22,6 +22,10 @@ from rag.question import (analyse, mentions_event, counted_nouns, focus_nouns, g
     ("罗塞塔号是由哪个机构发射的?", []),  # a class named without its word: 欧洲空间局
     ("韩国国会的哪一个职位两年一换?", []),
     ("参观了哪个纪念馆?", ["纪念馆"]),  # a kind its names end in: 集宁战役纪念馆
+    ("办公厅印发了哪份文件?", []),  # segmented 份文件; and a document is named by its title, not 文件
+    ("两次争取到的帮扶资金加起来有多少?", []),  # 起来 closes the verb, it names nothing
+    ("网格员李洋负责的是哪个小区的网格群?", ["小区"]),  # not 负责: '负责的' is what comes after 是
+    ("车间的面积是多少?", []),  # an attribute, stated by its value: 建成1200平方米的车间
 ])
 def test_focus_nouns(question, nouns):
     assert focus_nouns(question) == nouns
