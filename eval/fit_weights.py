@@ -9,6 +9,11 @@ Three steps, each reproducible:
             nothing.
     fit     logistic regressions over the candidates' and answers' features, cross-validated
             by set (fit on the others, score on the one left out), then fitted on all.
+    confidence  the confidence penalties and weights and the calibration share alone, refitted on a
+            params file's score weights (answer-v2.json from answer-v1.json by default).
+
+Each public draw (indexes/squad/<draw>/index) is its own corpus with its own probes; in the fits
+the seeds and the public draws weigh half each.
 
     PYTHONPATH=$PWD OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python eval/fit_weights.py cache \
         --pair indexes/default eval/dev.jsonl ... --pair indexes/squad/drcd_dev-a100-x50-s0/index \
@@ -479,24 +484,36 @@ def fit(pairs: list[tuple[str, str]], base_file: str, out: Path, version: int, r
     held_out = cross_validate(questions, probes, base)
     print("fitted, out of fold:", held_out, file=sys.stderr)
     params = fit_all(questions, probes, base)
-    answer.use_params(params)
-    params["min_confidence"] = default_threshold(questions)
-    params.update(name="answer", version=version, about=(
+    after = write_params(params, out, version, pairs, questions, probes, (
         "Fitted by eval/fit_weights.py fit: the score weights that put a sentence holding the answer first "
         "most often (coordinate search from v0's); then the "
         "confidence penalties and weights that refuse the most unanswerable questions at 4% answerable "
         "refused per corpus (coordinate search); then the percentile of the absent probes (rag/calibration.py) "
-        "that refuses <= 4% of answerable questions on every corpus."),
-        fitted_on=[str(s) for _, s in pairs] + ["(DRCD: indexed the way rag eval --squad does, absent articles unanswerable)"])
-    after = evaluate(questions, probes, params)
-    out.write_text(json.dumps(params, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        "that refuses <= 4% of answerable questions on every corpus."))
     result = {"params": str(out), "base": base_file, "hand_set_in_sample": before, "fitted_out_of_fold": held_out,
               "fitted_in_sample": after, "folds": sorted({q.fold for q in questions}),
               "questions": {name: sum(q.index == name for q in questions) for name in probes}}
+    return write_report(result, report, "fit", FIT_ROWS)
+
+
+def write_params(params: dict, out: Path, version: int, pairs, questions: list[Question], probes: dict, about: str) -> dict:
+    """The params file, with its default threshold, provenance and version; returns its in-sample figures."""
+    from rag import answer
+
+    answer.use_params(params)
+    params["min_confidence"] = default_threshold(questions)
+    params.update(name="answer", version=version, about=about, fitted_on=[str(s) for _, s in pairs] + [
+        "(DRCD: indexed the way rag eval --squad does, absent articles unanswerable)"])
+    out.write_text(json.dumps(params, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return evaluate(questions, probes, params)
+
+
+def write_report(result: dict, report: Path, stem: str, rows) -> dict:
     report.mkdir(parents=True, exist_ok=True)
-    (report / "fit.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    (report / "fit.md").write_text(fit_table(result), encoding="utf-8")
-    print(fit_table(result))
+    (report / f"{stem}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    table = fit_table(result, rows)
+    (report / f"{stem}.md").write_text(table, encoding="utf-8")
+    print(table)
     return result
 
 
@@ -514,23 +531,15 @@ def refit_confidence(pairs: list[tuple[str, str]], base_file: str, out: Path, ve
     params = params_with(base, conf=fit_confidence(questions, start))
     answer.use_params(params)
     params["calibration_absent_percentile"] = fit_share(questions, probes)
-    params["min_confidence"] = default_threshold(questions)
-    params.update(version=version, about=(
+    after = write_params(params, out, version, pairs, questions, probes, (
         f"Refitted by eval/fit_weights.py confidence from {base_file}, its score weights kept: the confidence "
         "penalties and weights that refuse the most unanswerable questions at 4% answerable refused per corpus "
         "(the seeds and the public draws weighing half each), then the percentile of the absent probes "
-        "(rag/calibration.py) that refuses <= 4% of answerable questions on every corpus."),
-        fitted_on=[str(s) for _, s in pairs] + ["(DRCD: indexed the way rag eval --squad does, absent articles unanswerable)"])
-    after = evaluate(questions, probes, params)
-    out.write_text(json.dumps(params, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        "(rag/calibration.py) that refuses <= 4% of answerable questions on every corpus."))
     result = {"params": str(out), "base": base_file, "base_in_sample": before, "refitted_in_sample": after,
               "questions": {name: sum(q.index == name for q in questions) for name in probes}}
-    report.mkdir(parents=True, exist_ok=True)
-    (report / f"confidence-v{version}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    table = fit_table(result, ((f"{base_file}, in-sample", "base_in_sample"), ("refitted, in-sample", "refitted_in_sample")))
-    (report / f"confidence-v{version}.md").write_text(table, encoding="utf-8")
-    print(table)
-    return result
+    return write_report(result, report, f"confidence-v{version}",
+                        ((f"{base_file}, in-sample", "base_in_sample"), ("refitted, in-sample", "refitted_in_sample")))
 
 
 FIT_ROWS = (("hand-set (v0), in-sample", "hand_set_in_sample"), ("fitted, out of fold", "fitted_out_of_fold"),
@@ -557,24 +566,19 @@ def main() -> None:
     r = sub.add_parser("rows", help="answer the cached questions with the code as it stands")
     r.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     r.add_argument("--out", type=Path, required=True, help="JSON lines, one row per question")
-    f = sub.add_parser("fit", help="fit the weights, cross-validate, write the params file and a report")
-    f.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
-    f.add_argument("--base", default="answer-v0.json", help="params file whose weights are replaced")
-    f.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v1.json")
-    f.add_argument("--version", type=int, default=1)
-    f.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
-    v = sub.add_parser("confidence", help="refit the confidence weights and share only, score weights kept")
-    v.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
-    v.add_argument("--base", default="answer-v1.json", help="params file whose confidence weights are replaced")
-    v.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v2.json")
-    v.add_argument("--version", type=int, default=2)
-    v.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
+    for step, helps, base, version in (
+            ("fit", "fit the weights, cross-validate, write the params file and a report", "answer-v0.json", 1),
+            ("confidence", "refit the confidence weights and share only, score weights kept", "answer-v1.json", 2)):
+        f = sub.add_parser(step, help=helps)
+        f.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+        f.add_argument("--base", default=base, help="params file whose weights are replaced")
+        f.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / f"answer-v{version}.json")
+        f.add_argument("--version", type=int, default=version)
+        f.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
     args = p.parse_args()
-    if args.step == "confidence":
-        refit_confidence([tuple(x) for x in args.pair], args.base, args.out, args.version, args.report)
-        return
-    if args.step == "fit":
-        fit([tuple(x) for x in args.pair], args.base, args.out, args.version, args.report)
+    if args.step in ("fit", "confidence"):
+        run = fit if args.step == "fit" else refit_confidence
+        run([tuple(x) for x in args.pair], args.base, args.out, args.version, args.report)
         return
     if args.step == "cache":
         for index, qa_set in args.pair:
