@@ -282,7 +282,8 @@ LEADS_ON = re.compile(r"[：:]$|(?:如下|以下几[点个项条方面])[。：:
 def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
     """Each chosen sentence as the unit news writing makes of it, verbatim and contiguous, at most
     UNIT_CAP characters: an attribution with the words it attributes, a lead with its items or
-    quoted words, and for a why or how question the answering sentence with its continuation.
+    quoted words, for a why or how question the answering sentence with its continuation, and a
+    sentence with the next one when that one goes on about its subject ('这种书体被称为…').
     Only sentences among the candidates that touch it in the file are joined."""
     by_start = {(c.sentence.source, c.sentence.start): c for c in cands}
     by_end = {(c.sentence.source, c.sentence.end): c for c in cands}
@@ -297,6 +298,8 @@ def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
         elif after and len(text) + len(after.sentence.text) <= UNIT_CAP and lacks_value(c, after):
             end, text = after.sentence.end, text + after.sentence.text
         follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) else 0
+        if not follow and (after := by_start.get((s.source, end))) and refers_back(after.as_read().folded):
+            follow = 1  # the next sentence goes on about this one's subject ('……。这种书体被称为…')
         while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.sentence.text) <= UNIT_CAP:
             end, text, follow = after.sentence.end, text + after.sentence.text, follow - 1
         units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))

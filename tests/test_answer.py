@@ -223,6 +223,14 @@ def test_a_sentence_that_refers_back_is_quoted_with_the_one_before():
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # names its own subject
 
 
+def test_a_sentence_is_quoted_with_the_next_when_that_one_goes_on_about_it():
+    texts = ["早期的文字都是在石碑或建筑物上的铭刻。", "这种书体被称为铭刻体。", "铭刻体后来演变为楷书。"]
+    _, cands = frame_and_candidates("石碑上的书体被称为什么?", texts, [0.8, 0.4, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
+    texts = ["早期的文字都是在石碑或建筑物上的铭刻。", "铭刻体后来演变为楷书。"]
+    _, cands = frame_and_candidates("石碑上的书体被称为什么?", texts, [0.8, 0.4])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]  # the next names its own subject
+
 
 def test_a_when_answer_without_its_date_is_quoted_with_the_neighbour_that_gives_it():
     texts = ["1976年10月30日，铁路局召开大会。", "铁道部向国务院请示命名机车。", "机车由工人驾驶。"]
