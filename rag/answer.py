@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v1.json"  # in rag/params/ (answer-v0.json: the hand-set weights it replaced)
+PARAMS_FILE = "answer-v2.json"  # in rag/params/ (v1: the fit it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -241,14 +241,24 @@ def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str,
     """What the confidence weighs besides the best cosine and the checks (weights 0: not computed).
     coverage: the share of the question's words found in some candidate sentence (a question about
     an article the index lacks names things no candidate does); top_overlap: the highest share of
-    the question's distinctive words in one sentence."""
+    the question's distinctive words in one sentence; asks_<kind>: 1 for a question of that kind
+    (KIND_FEATURES)."""
     out = {}
     if CONFIDENCE_WEIGHTS.get("coverage"):
         found = frozenset().union(*(sentence_words(c.sentence.text) for c in cands))
         out["coverage"] = len(frame.terms & found) / len(frame.terms) if frame.terms else 1.0
     if CONFIDENCE_WEIGHTS.get("top_overlap"):
         out["top_overlap"] = max((c.overlap for c in cands), default=0.0)
+    kind = q.question_kind(frame)
+    for name in KIND_FEATURES:
+        if CONFIDENCE_WEIGHTS.get(name):
+            out[name] = float(kind == name.removeprefix("asks_"))
     return out
+
+
+# Question kinds (rag.question.question_kind) whose confidence the params may raise or lower: the
+# calibration probes are factual questions, and the other kinds match their answers less closely.
+KIND_FEATURES = ("asks_why-how", "asks_keywords", "asks_english")
 
 
 def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | None = None) -> list[Quote]:

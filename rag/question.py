@@ -100,6 +100,25 @@ def analyse(question: str) -> QuestionFrame:
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded))
 
 
+# A Chinese question says it asks: a question word, a question particle or a question mark.
+_ASKS = re.compile(r"[?？吗呢]|什么|谁|哪|几|多少|怎|如何|为何|何时|何地|何处|何人|是否")
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def question_kind(frame: QuestionFrame) -> str:
+    """'english' (more Latin letters than Chinese characters), 'keywords' (Chinese words with nothing
+    that asks: '阿拉善右旗 五送 送什么' asks, '新城区 雁阵效应' does not), 'why-how' (a cause or a way
+    asked) or 'fact'. Their answers match the question in different measure: a reason or a method
+    adds what the question lacks, keywords carry no question's words, and English meets Chinese
+    across languages, so each kind's confidence runs at its own height."""
+    if len(_LATIN.findall(frame.text)) > len(_CJK_CHAR.findall(frame.text)):
+        return "english"
+    if not _ASKS.search(frame.folded):
+        return "keywords"
+    return "why-how" if frame.wants_reason or frame.action or ASKS_HOW.search(frame.folded) else "fact"
+
+
 class Sentence:
     """A candidate sentence as the checks read it: as written (quantities, dates and cause words
     are matched there, as before normalising) and normalised, once (names, roles, places, nouns)."""

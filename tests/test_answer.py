@@ -34,6 +34,18 @@ def test_the_shipped_params_cover_every_check_and_are_recorded():
     assert answer.PARAMS_ID == {"file": answer.PARAMS_FILE, "name": "answer", "version": params["version"],
                                 "sha256": hashlib.sha256(raw).hexdigest()[:16]}
     assert answer.MIN_CONFIDENCE == params["min_confidence"]
+    assert set(params["confidence"]) <= {"coverage", "top_overlap", *answer.KIND_FEATURES}
+
+
+def test_a_question_kind_weight_moves_only_that_kinds_confidence():
+    params, _ = answer.read_params("answer-v0.json")
+    params["confidence"] = {"asks_english": 0.2}
+    answer.use_params(params)
+    cands = [Candidate(sentence(0, 5), 0.5, 0)]
+    english, chinese = analyse("What is the second sentence?"), analyse("第二句话是什么?")
+    assert answer.answer_features(english, cands) == {"asks_english": 1.0}
+    assert answer.answer_features(chinese, cands) == {"asks_english": 0.0}
+    assert confidence(english, cands) == pytest.approx(confidence(chinese, cands) + 0.2)
 
 
 def sentence(start: int, end: int, source: str = "a.txt") -> Passage:

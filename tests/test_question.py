@@ -408,3 +408,17 @@ def test_a_class_word_is_no_focus_an_answer_must_mention(question, focus):
 def test_how_large_a_share_asks_for_a_percentage():
     frame = analyse("信仰基督教的人口大約占多少比例?")
     assert states_asked_unit(frame, "信仰基督教的人口約占12%。") and not states_asked_unit(frame, "教徒約有80萬人。")
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("新城区 雁阵效应", "keywords"),  # nothing asks
+    ("阿拉善右旗 五送 送什么", "fact"),  # 什么 asks
+    ("What did Li Jun set up in 2015?", "english"),
+    ("李军2015年成立的志愿服务team叫什么", "fact"),  # more Chinese characters than Latin letters
+    ("文明实践站为什么给老人集体过生日?", "why-how"),
+    ("乌兰察布是怎么应对的?", "why-how"),
+    ("赛罕区民警给多少个留守孩子送了书包?", "fact"),
+])
+def test_question_kind(question, kind):
+    from rag.question import question_kind
+    assert question_kind(analyse(question)) == kind
