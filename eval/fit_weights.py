@@ -505,10 +505,18 @@ def write_params(params: dict, out: Path, version: int, pairs, questions: list[Q
 
     answer.use_params(params)
     params["min_confidence"] = default_threshold(questions)
-    params.update(name="answer", version=version, about=about, fitted_on=[str(s) for _, s in pairs] + [
+    params.update(name="answer", version=version, about=about, fitted_on=[provenance(s) for _, s in pairs] + [
         "(DRCD: indexed the way rag eval --squad does, absent articles unanswerable)"])
     out.write_text(json.dumps(params, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return evaluate(questions, probes, params)
+
+
+def provenance(qa_set: str) -> str:
+    """A QA set as the params file names it: a path in the project, a public draw by its folder."""
+    path = Path(qa_set).resolve()
+    if path.is_relative_to(ROOT):
+        return str(path.relative_to(ROOT))
+    return f"indexes/squad/{path.parent.name}/{path.name}" if path.parent.parent.name == "squad" else str(qa_set)
 
 
 def write_report(result: dict, report: Path, stem: str, rows) -> dict:
