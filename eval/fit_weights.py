@@ -215,8 +215,13 @@ def corpus_name(index: str) -> str:
     """"seeds" for the project's own archive; a public set's draw by its work folder
     (indexes/squad/drcd_dev-a100-x50-s2/index -> drcd_dev-a100-x50-s2): each draw is its own corpus,
     with its own probes and threshold."""
-    path = Path(index)
-    return path.parent.name if path.parent.parent.name == "squad" else "seeds"
+    return public_draw(index) or "seeds"
+
+
+def public_draw(path: str | Path) -> str | None:
+    """The draw a path of `rag eval --squad`'s work folder belongs to (indexes/squad/<draw>/...)."""
+    path = Path(path)
+    return path.parent.name if path.parent.parent.name == "squad" else None
 
 
 def is_public(name: str) -> bool:
@@ -516,7 +521,7 @@ def provenance(qa_set: str) -> str:
     path = Path(qa_set).resolve()
     if path.is_relative_to(ROOT):
         return str(path.relative_to(ROOT))
-    return f"indexes/squad/{path.parent.name}/{path.name}" if path.parent.parent.name == "squad" else str(qa_set)
+    return f"indexes/squad/{draw}/{path.name}" if (draw := public_draw(path)) else str(qa_set)
 
 
 def write_report(result: dict, report: Path, stem: str, rows) -> dict:
