@@ -161,7 +161,7 @@ def answer_rows(cached: CachedIndex, store) -> list[dict]:
 # --- fitting ---------------------------------------------------------------------
 
 SCORE_FEATURES = ("cosine", "rank", "overlap", "quantity", "unit", "focus", "place", "reason")
-PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus")
+PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus", "names")
 EXTRA_FEATURES = ("coverage", "top_overlap", "asks_why-how", "asks_keywords", "asks_english")
 DRCD_FOLDS = 4  # DRCD questions fall into this many folds by article
 SHARES = tuple(np.arange(50.0, 100.01, 0.5))  # absent-probe percentiles tried for the threshold
@@ -294,9 +294,15 @@ def params_with(base: dict, score: dict[str, float] | None = None, conf: dict[st
             p["checks"][name]["bonus"] = round(score[name], 4)
     if conf:
         for name in PENALTY_CHECKS:
-            p["checks"][name]["penalty"] = round(conf[name], 4)
+            p["checks"].setdefault(name, {"bonus": 0.0, "penalty": 0.0})["penalty"] = round(conf[name], 4)
         p["confidence"] = {name: round(conf[name], 4) for name in EXTRA_FEATURES}
     return p
+
+
+def confidence_start(base: dict) -> dict[str, float]:
+    """The confidence weights a fit starts from: the base params' (0 for a check or feature it lacks)."""
+    return ({n: base["checks"].get(n, {}).get("penalty", 0.0) for n in PENALTY_CHECKS}
+            | {n: base["confidence"].get(n, 0.0) for n in EXTRA_FEATURES})
 
 
 def confidence_row(q: Question) -> list[float]:
@@ -427,9 +433,7 @@ def fit_all(train: list[Question], probes: dict, base: dict) -> dict:
     score = fit_score(train, {"rank": base["score"]["rank_bonus"], "overlap": base["score"]["overlap"],
                               **{n: base["checks"][n]["bonus"] for n in SCORE_FEATURES[3:]}})
     answer.use_params(params_with(base, score=score))
-    start = {n: base["checks"][n]["penalty"] for n in PENALTY_CHECKS} | {n: base["confidence"].get(n, 0.0)
-                                                                         for n in EXTRA_FEATURES}
-    conf = fit_confidence(train, start)
+    conf = fit_confidence(train, confidence_start(base))
     params = params_with(base, score=score, conf=conf)
     answer.use_params(params)
     params.pop("calibration_percentile", None)  # the one-sided share of params before two-sided calibration
@@ -542,9 +546,7 @@ def refit_confidence(pairs: list[tuple[str, str]], base_file: str, out: Path, ve
     base, _ = answer.read_params(base_file)
     answer.use_params(base)
     before = evaluate(questions, probes, base)
-    start = {n: base["checks"][n]["penalty"] for n in PENALTY_CHECKS} | {n: base["confidence"].get(n, 0.0)
-                                                                         for n in EXTRA_FEATURES}
-    params = params_with(base, conf=fit_confidence(questions, start))
+    params = params_with(base, conf=fit_confidence(questions, confidence_start(base)))
     answer.use_params(params)
     params["calibration_absent_percentile"] = fit_share(questions, probes)
     after = write_params(params, out, version, pairs, questions, probes, (
@@ -586,7 +588,7 @@ def main() -> None:
     r.add_argument("--out", type=Path, required=True, help="JSON lines, one row per question")
     for step, helps, base, version in (
             ("fit", "fit the weights, cross-validate, write the params file and a report", "answer-v0.json", 1),
-            ("confidence", "refit the confidence weights and share only, score weights kept", "answer-v1.json", 2)):
+            ("confidence", "refit the confidence weights and share only, score weights kept", "answer-v2.json", 3)):
         f = sub.add_parser(step, help=helps)
         f.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
         f.add_argument("--base", default=base, help="params file whose weights are replaced")

@@ -91,6 +91,8 @@ CHECKS = (
     Check("action", lambda f: bool(f.action), lambda f, s: q.names_action(f, [s]), looks=3),
     # "哪个纪念馆": the nouns asked about (纪念馆), as a share; every one somewhere among the candidates.
     Check("focus", lambda f: bool(f.focus), q.focus_share, together=q.mentions_focus),
+    # "凡尔赛条约中…": the proper names the question mentions; every one somewhere among the candidates.
+    Check("names", lambda f: bool(f.names), q.names_share, together=q.mentions_names),
 )
 CHECK = {c.name: c for c in CHECKS}
 
@@ -115,7 +117,9 @@ def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
     QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT = score["quote_margin"], score["rank_bonus"], score["overlap"]
     CONFIDENCE_WEIGHTS = dict(params["confidence"])
     MIN_CONFIDENCE = params["min_confidence"]
-    CHECKS = tuple(dataclasses.replace(c, **params["checks"][c.name]) for c in CHECKS)
+    # A check newer than the params file weighs nothing in it: older files keep their figures.
+    CHECKS = tuple(dataclasses.replace(c, **params["checks"].get(c.name, {"bonus": 0.0, "penalty": 0.0}))
+                   for c in CHECKS)
     CHECK = {c.name: c for c in CHECKS}
     PARAMS = params
     PARAMS_ID = {"file": file, "name": params["name"], "version": params["version"],

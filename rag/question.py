@@ -82,6 +82,7 @@ class QuestionFrame:
     action: tuple[str, ...] = ()  # "怎么计算 / 如何兑换" -> 计算: how it is done is told where it is named
     folded: str = ""  # the question normalised (rag.text.normalize), as every check reads it
     place_kinds: str | None = None  # "哪个县" -> "县|旗": the kinds of name that answer a where-question
+    names: tuple[str, ...] = ()  # proper names the question mentions ("凡尔赛条约中…" -> 凡尔赛): see asked_names
 
     @property
     def asks_value(self) -> bool:
@@ -97,7 +98,8 @@ def analyse(question: str) -> QuestionFrame:
                          tuple(focus_nouns(folded)), role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
-                         asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded))
+                         asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
+                         asked_names(folded))
 
 
 # A Chinese question says it asks: a question word, a question particle or a question mark.
@@ -540,6 +542,29 @@ def is_name_at(text: str, at: int) -> bool:
     if flag.startswith("nr") or flag in ("ns", "nz") and not _PLACE_END_CHARS.search(word):
         return True
     return 2 <= len(word) <= 4 and flag in ("n", "j") and following in _SPEECH_VERBS
+
+
+def asked_names(question: str) -> tuple[str, ...]:
+    """The proper names the question mentions: words jieba tags as a person, place, organisation or
+    other name. An answer names them too, so a question naming what no candidate sentence names is
+    about something the archive lacks (a left-out article's people and places)."""
+    return tuple(dict.fromkeys(w for w, flag in _pos_words(question)
+                               if (flag.startswith("nr") or flag in ("ns", "nt", "nz"))
+                               and len(w) >= 2 and w not in _GENERIC_WORDS))
+
+
+def mentions_names(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
+    """True when every name the question mentions occurs, whole, in the texts."""
+    joined = _folded_join(texts)
+    return all(name in joined for name in frame.names)
+
+
+def names_share(frame: QuestionFrame, sentence: str | Sentence) -> float:
+    """The share of the question's names the sentence mentions."""
+    if not frame.names:
+        return 0.0
+    text = read(sentence).folded
+    return sum(name in text for name in frame.names) / len(frame.names)
 
 
 def mentions_focus(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:

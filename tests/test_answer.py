@@ -108,6 +108,16 @@ def test_a_focus_noun_no_sentence_mentions_lowers_confidence():
     assert confidence(asked_price, cands) < confidence(asked_length, same)
 
 
+def test_a_name_no_candidate_mentions_lowers_confidence():
+    # A question about a place the archive lacks, answered from a neighbour's article at the same cosine.
+    names = {"bonus": 0.0, "penalty": 0.2}
+    answer.use_params({**answer.PARAMS, "checks": {**answer.PARAMS["checks"], "names": names}})
+    texts = ["尼日利亚北边与尼日尔接壤。", "尼日利亚是西非国家。"]
+    absent, cands = frame_and_candidates("卢安达北边与哪个国家相邻?", texts)
+    present, same = frame_and_candidates("尼日利亚北边与哪个国家相邻?", texts)
+    assert confidence(absent, cands) == pytest.approx(confidence(present, same) - 0.2)
+
+
 def test_the_sentence_stating_the_asked_unit_outranks_the_topic_sentence():
     texts = ["八龙湾村大力发展蔬菜大棚种植。", "50多个现代化温室种植大棚整齐排列。"]
     _, cands = frame_and_candidates("八龙湾村有多少个温室大棚?", texts, [0.75, 0.7])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, mentions_event, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, asked_names, mentions_event, mentions_names, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
                           states_asked_value, states_quantity)
 
 
@@ -422,3 +422,21 @@ def test_how_large_a_share_asks_for_a_percentage():
 def test_question_kind(question, kind):
     from rag.question import question_kind
     assert question_kind(analyse(question)) == kind
+
+
+@pytest.mark.parametrize("question, names", [
+    ("凡爾賽條約中，德國被要求付多少賠償?", ("凡尔赛", "德国")),  # read after folding to simplified
+    ("赛罕区民警给多少个留守孩子送了书包?", ("赛罕区",)),
+    ("什么东西被认为是20世纪最重要的发明之一?", ()),  # 东西 names nothing in particular
+    ("村里建了多少亩大棚?", ()),
+])
+def test_asked_names_are_the_questions_proper_names(question, names):
+    assert asked_names(analyse(question).folded) == names
+    assert analyse(question).names == names
+
+
+def test_every_asked_name_must_occur_whole_somewhere():
+    frame = analyse("凡尔赛条约中，德国被要求付多少赔偿?")
+    assert mentions_names(frame, ["《凡爾賽和約》签订。", "德国须赔款1320亿金马克。"])
+    assert not mentions_names(frame, ["《凡尔赛和约》签订。", "法国要求赔款。"])
+    assert mentions_names(analyse("村里建了多少亩大棚?"), [])  # no name asked, nothing to miss
