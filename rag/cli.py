@@ -217,7 +217,18 @@ def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:
         check_index(index_dir, manifest, (model, expected_fingerprint(model)), corpus_root=Path(corpus))
     except RagError:
         return False
-    return manifest["chunking"] == params.as_dict() and "calibration" in manifest  # older builds: calibrate them
+    return manifest["chunking"] == params.as_dict() and calibration_is_current(manifest)
+
+
+def calibration_is_current(manifest: dict) -> bool:
+    """The index was calibrated (or found too small to be) under the answer params in use: a threshold
+    fitted on another params file's confidence scale refuses the wrong answers. Older builds lack one."""
+    from . import answer
+
+    if "calibration" not in manifest:
+        return False
+    fitted = manifest["calibration"]
+    return fitted is None or (fitted.get("params") or {}).get("sha256") == answer.PARAMS_ID["sha256"]
 
 
 def cmd_index_calibrate(args: argparse.Namespace) -> int:

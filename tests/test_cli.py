@@ -36,6 +36,19 @@ def test_build_if_stale_skips_a_fresh_index(built, mini_corpus, capsys):
     assert "built" in capsys.readouterr().out
 
 
+def test_build_if_stale_recalibrates_an_index_fitted_under_other_answer_params(built, mini_corpus, capsys):
+    from rag.index import read_manifest, update_manifest
+
+    args = ["index", "build", "--corpus", str(mini_corpus), "--index", str(built), "--model", "fake-64", "--if-stale"]
+    stale = {"threshold": 0.5, "percentile": 85.0, "probes": 200, "params": {"file": "answer-v1.json", "sha256": "0" * 16}}
+    update_manifest(built, calibration=stale)
+    assert main(args) == 0
+    assert "built" in capsys.readouterr().out
+    assert read_manifest(built)["calibration"] != stale
+    assert main(args) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
 def test_errors_are_one_line_with_the_fix_and_exit_2(tmp_path, capsys):
     assert main(["search", "图书", "--index", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err
