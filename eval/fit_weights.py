@@ -588,7 +588,7 @@ def main() -> None:
     r.add_argument("--out", type=Path, required=True, help="JSON lines, one row per question")
     for step, helps, base, version in (
             ("fit", "fit the weights, cross-validate, write the params file and a report", "answer-v0.json", 1),
-            ("confidence", "refit the confidence weights and share only, score weights kept", "answer-v2.json", 3)):
+            ("confidence", "refit the confidence weights and share only, score weights kept", "answer-v3.json", 4)):
         f = sub.add_parser(step, help=helps)
         f.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
         f.add_argument("--base", default=base, help="params file whose weights are replaced")
