@@ -10,7 +10,7 @@ Three steps, each reproducible:
     fit     logistic regressions over the candidates' and answers' features, cross-validated
             by set (fit on the others, score on the one left out), then fitted on all.
     confidence  the confidence penalties and weights and the calibration share alone, refitted on a
-            params file's score weights (answer-v2.json from answer-v1.json by default).
+            params file's score weights (answer-v4.json from answer-v3.json by default).
 
 Each public draw (indexes/squad/<draw>/index) is its own corpus with its own probes; in the fits
 the seeds and the public draws weigh half each.
@@ -56,9 +56,24 @@ class CachedIndex:
     absent: list[CachedQuestion] = field(default_factory=list)  # the same probes, their article left out
 
 
+def index_key(index: Path) -> str:
+    """What an index's hits depend on, not its folder: a rebuild that reuses every vector and only
+    recalibrates (new answer params) keeps the cache. The passages' and sentences' content keys, the
+    keyword index and the sentence codes by their sha256, and the model, chunking and dense-index
+    settings; the FAISS files stand for vectors the keys and the model already fix (their bytes
+    differ from build to build)."""
+    from rag.index import read_manifest
+
+    manifest = read_manifest(Path(index))
+    parts = {name: part["sha256"] for name, part in manifest["parts"].items() if not name.endswith(".faiss")}
+    what = {"parts": parts, **{k: manifest.get(k) for k in ("model", "chunking", "dense")}}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
 def cache_path(index: Path, qa_set: Path) -> Path:
-    key = hashlib.sha256(f"{Path(index).resolve()}|{Path(qa_set).resolve()}".encode()).hexdigest()[:12]
-    return CACHE / f"{Path(qa_set).stem}-{key}.pkl"
+    """The cached questions of a QA set on an index, keyed by both contents (an edited set is searched again)."""
+    key = hashlib.sha256(f"{index_key(index)}|{hashlib.sha256(Path(qa_set).read_bytes()).hexdigest()}".encode())
+    return CACHE / f"{Path(qa_set).stem}-{key.hexdigest()[:12]}.pkl"
 
 
 def read_question(retriever, text: str, set_name: str = "", item: dict | None = None, left_out=None) -> CachedQuestion:
@@ -107,8 +122,7 @@ def cache(index: Path, qa_set: Path) -> Path:
 
 
 def probes_path(index: Path) -> Path:
-    key = hashlib.sha256(str(Path(index).resolve()).encode()).hexdigest()[:12]
-    return CACHE / f"probes2-{key}.pkl"  # 2: with the absent side (two-sided calibration)
+    return CACHE / f"probes3-{index_key(index)[:12]}.pkl"  # 3: keyed by content (2: by folder, with the absent side)
 
 
 def load_cached(path: Path) -> CachedIndex:
