@@ -60,6 +60,8 @@ ASKS_PEOPLE = re.compile(rf"多少({_PEOPLE})|({_PEOPLE})\w{{0,4}}?多少(?![名
 _WORD = r"[\u4e00-\u9fffA-Za-z0-9]"
 _MEASURE = FOCUS_MEASURES
 _FOCUS_BEFORE = re.compile(rf"({_WORD}{{2,8}}?)(?:是谁|叫什么|是多少|有多少|是哪|是什么|指什么)")
+# "门票多少钱 / 人口多少": a noun right before 多少 is what is measured (a verb there, 拿到多少, is the event).
+_FOCUS_BARE = re.compile(rf"({_WORD}{{2,8}}?)多少")
 _FOCUS_AFTER = re.compile(rf"(?:多少|[几哪][一两二三四五六七八九十]?)[{_MEASURE}]*({_WORD}{{2,6}})")
 # Words that name no particular thing ("what is the name", "which aspects").
 _GENERIC_WORDS = GENERIC_WORDS
@@ -276,6 +278,8 @@ def focus_nouns(question: str) -> list[str]:
     # unless a verb ends there: '负责的是哪个小区' asks what comes after 是, '加起来有多少' a sum.
     found = [ws[-1][2] for m in _FOCUS_BEFORE.finditer(question)
              if (ws := inside(m)) and ws[-1][3] not in ("t", "f") and not ends_verb_phrase(ws[-1], question)]
+    found += [ws[-1][2] for m in _FOCUS_BARE.finditer(question) if (ws := inside(m)) and ws[-1][1] == m.end(1)
+              and ws[-1][3] in ("n", "nz", "vn")]
     found += [noun for m in _FOCUS_AFTER.finditer(question) if (noun := head_noun(inside(m), m.start(1)))]
     return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS | CLASS_NOUNS and len(w) >= 2]
 

@@ -26,6 +26,9 @@ from rag.question import (analyse, asked_names, mentions_event, mentions_names, 
     ("两次争取到的帮扶资金加起来有多少?", []),  # 起来 closes the verb, it names nothing
     ("网格员李洋负责的是哪个小区的网格群?", ["小区"]),  # not 负责: '负责的' is what comes after 是
     ("车间的面积是多少?", []),  # an attribute, stated by its value: 建成1200平方米的车间
+    ("景区的门票多少钱?", ["门票"]),  # the noun right before 多少 is what is measured
+    ("全市人口多少?", ["人口"]),
+    ("民警给多少个孩子送了书包?", ["孩子"]),  # not 民警: a verb (给) stands between it and 多少
 ])
 def test_focus_nouns(question, nouns):
     assert focus_nouns(question) == nouns
