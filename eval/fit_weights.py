@@ -11,6 +11,8 @@ Three steps, each reproducible:
             by set (fit on the others, score on the one left out), then fitted on all.
     confidence  the confidence penalties and weights and the calibration share alone, refitted on a
             params file's score weights (answer-v4.json from answer-v3.json by default).
+    neighbours  first quote against quote length per margin within which a touching sentence joins
+            a quote; writes the params with the chosen margin (answer-v5.json from answer-v4.json).
 
 Each public draw (indexes/squad/<draw>/index) is its own corpus with its own probes; in the fits
 the seeds and the public draws weigh half each.
@@ -574,6 +576,43 @@ def refit_confidence(pairs: list[tuple[str, str]], base_file: str, out: Path, ve
                         ((f"{base_file}, in-sample", "base_in_sample"), ("refitted, in-sample", "refitted_in_sample")))
 
 
+def neighbour_tradeoff(pairs: list[tuple[str, str]], base_file: str, margins: list[float], chosen: float, out: Path,
+                       version: int, report: Path) -> dict:
+    """First quotes against their length as quotes take in touching sentences scoring within a margin
+    of the best one (rag.answer.NEIGHBOUR_MARGIN): a trade, not a fit (every margin holds the answer
+    more often, in longer quotes), so it is measured per margin and one is chosen by the table. The
+    confidence is untouched, so the base's calibration share stays."""
+    from rag import answer
+
+    questions, probes = prepare(pairs)
+    base, _ = answer.read_params(base_file)
+    rows = []
+    for margin in margins:
+        params = json.loads(json.dumps(base))
+        params["score"]["neighbour_margin"] = margin
+        figures_of = evaluate(questions, probes, params)  # sets the params
+        lengths = {name: [len(quotes[0].text) for q in questions if q.index == name and q.answerable
+                          and (quotes := answer.select_quotes(q.cands, 1.0, float("-inf")))] for name in probes}
+        rows += [{"margin": margin, "corpus": name, "first_quote_correct": f["first_quote_correct"],
+                  "median_chars": float(np.median(lengths[name])), "over_150_chars": _share([n > 150 for n in lengths[name]])}
+                 for name, f in figures_of.items()]
+    params = json.loads(json.dumps(base))
+    params["score"]["neighbour_margin"] = chosen
+    write_params(params, out, version, pairs, questions, probes, (
+        f"{base_file} with score.neighbour_margin {chosen}, chosen by eval/fit_weights.py neighbours: a sentence "
+        "touching a quote joins it when it scores within the margin of the best one (first quote against "
+        "quote length, eval/reports/weights/neighbours.md); the confidence and calibration share are the base's."))
+    report.mkdir(parents=True, exist_ok=True)
+    lines = ["| margin | corpus | first quote holds the answer | median first-quote chars | share over 150 chars |",
+             "|---:|---|---:|---:|---:|"] + [
+        f"| {r['margin']:g} | {r['corpus']} | {r['first_quote_correct']} | {r['median_chars']:g} | {r['over_150_chars']} |"
+        for r in rows]
+    (report / "neighbours.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (report / "neighbours.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    print("\n".join(lines))
+    return {"rows": rows}
+
+
 FIT_ROWS = (("hand-set (v0), in-sample", "hand_set_in_sample"), ("fitted, out of fold", "fitted_out_of_fold"),
             ("fitted, in-sample", "fitted_in_sample"))
 
@@ -609,7 +648,19 @@ def main() -> None:
         f.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / f"answer-v{version}.json")
         f.add_argument("--version", type=int, default=version)
         f.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
+    n = sub.add_parser("neighbours", help="first quote against quote length per neighbour margin; write params")
+    n.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    n.add_argument("--base", default="answer-v4.json")
+    n.add_argument("--margins", type=float, nargs="+", default=[0.0, 0.1, 0.15, 0.2, 0.25, 0.3])
+    n.add_argument("--chosen", type=float, default=0.2)
+    n.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v5.json")
+    n.add_argument("--version", type=int, default=5)
+    n.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
     args = p.parse_args()
+    if args.step == "neighbours":
+        neighbour_tradeoff([tuple(x) for x in args.pair], args.base, args.margins, args.chosen, args.out,
+                           args.version, args.report)
+        return
     if args.step in ("fit", "confidence"):
         run = fit if args.step == "fit" else refit_confidence
         run([tuple(x) for x in args.pair], args.base, args.out, args.version, args.report)

@@ -31,10 +31,11 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v4.json"  # in rag/params/ (v3, v2, v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v5.json"  # in rag/params/ (v4 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
+NEIGHBOUR_MARGIN = float("-inf")  # a sentence touching a quote joins it when it scores within this of the best one
 RANK_BONUS = 0.0  # added to a sentence from the best passage, shrinking as 1/rank
 OVERLAP_WEIGHT = 0.0  # times the share of the question's distinctive words the sentence contains
 CONFIDENCE_WEIGHTS: dict[str, float] = {}  # answer features (see answer_features) added to the confidence
@@ -111,10 +112,12 @@ def read_params(name: str = PARAMS_FILE) -> tuple[dict, bytes]:
 
 def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
     """Set the scoring and confidence weights (the fit script swaps them; answers read them per call)."""
-    global QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT, CONFIDENCE_WEIGHTS, MIN_CONFIDENCE, CHECKS, CHECK, PARAMS, PARAMS_ID
+    global QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT, CONFIDENCE_WEIGHTS, MIN_CONFIDENCE, CHECKS, CHECK, PARAMS, PARAMS_ID, \
+        NEIGHBOUR_MARGIN
     raw = raw if raw is not None else json.dumps(params, sort_keys=True).encode()
     score = params["score"]
     QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT = score["quote_margin"], score["rank_bonus"], score["overlap"]
+    NEIGHBOUR_MARGIN = score.get("neighbour_margin", float("-inf"))  # older params: no neighbour joins
     CONFIDENCE_WEIGHTS = dict(params["confidence"])
     MIN_CONFIDENCE = params["min_confidence"]
     # A check newer than the params file weighs nothing in it: older files keep their figures.
@@ -297,10 +300,13 @@ def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
     """Each chosen sentence as the unit news writing makes of it, verbatim and contiguous, at most
     UNIT_CAP characters: an attribution with the words it attributes, a lead with its items or
     quoted words, for a why or how question the answering sentence with its continuation, and a
-    sentence with the next one when that one goes on about its subject ('这种书体被称为…').
+    sentence with the next one when that one goes on about its subject ('这种书体被称为…'), and
+    with a neighbour that scores nearly as well as the best sentence (NEIGHBOUR_MARGIN): the story's
+    next or previous step, often the detail asked, at the cost of one sentence in the same quote.
     Only sentences among the candidates that touch it in the file are joined."""
     by_start = {(c.sentence.source, c.sentence.start): c for c in cands}
     by_end = {(c.sentence.source, c.sentence.end): c for c in cands}
+    close = max((c.score for c in cands), default=0.0) - NEIGHBOUR_MARGIN  # a neighbour scoring this joins
     units = []
     for c in chosen:
         s = c.sentence
@@ -311,6 +317,12 @@ def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
             start, text = before.sentence.start, before.sentence.text + text
         elif after and len(text) + len(after.sentence.text) <= UNIT_CAP and lacks_value(c, after):
             end, text = after.sentence.end, text + after.sentence.text
+        if (after := by_start.get((s.source, end))) and after.score >= close \
+                and len(text) + len(after.sentence.text) <= UNIT_CAP:
+            end, text = after.sentence.end, text + after.sentence.text
+        if (before := by_end.get((s.source, start))) and before.score >= close \
+                and len(before.sentence.text) + len(text) <= UNIT_CAP:
+            start, text = before.sentence.start, before.sentence.text + text
         follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) else 0
         if not follow and (after := by_start.get((s.source, end))) and refers_back(after.as_read().folded):
             follow = 1  # the next sentence goes on about this one's subject ('……。这种书体被称为…')

@@ -254,6 +254,18 @@ def test_a_sentence_is_quoted_with_the_next_when_that_one_goes_on_about_it():
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]  # the next names its own subject
 
 
+def test_a_touching_sentence_scoring_near_the_best_joins_its_quote():
+    answer.use_params({**answer.PARAMS, "score": {**answer.PARAMS["score"], "neighbour_margin": 0.2}})
+    texts = ["草原上建起了光伏电站。", "电站每年发电三千万度。", "牧民还养了骆驼。"]
+    _, cands = frame_and_candidates("光伏电站怎么样?", texts, [0.8, 0.7, 0.3])
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, texts[0] + texts[1])  # 0.3 is too far below the best to join
+    _, cands = frame_and_candidates("光伏电站怎么样?", texts, [0.3, 0.8, 0.7])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1] + texts[2]
+    _, cands = frame_and_candidates("光伏电站怎么样?", texts, [0.8, 0.5, 0.3])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]
+
+
 def test_a_when_answer_without_its_date_is_quoted_with_the_neighbour_that_gives_it():
     texts = ["1976年10月30日，铁路局召开大会。", "铁道部向国务院请示命名机车。", "机车由工人驾驶。"]
     frame, cands = frame_and_candidates("铁道部请示命名机车是在哪一年?", texts, [0.4, 0.8, 0.3])
