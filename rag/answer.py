@@ -280,7 +280,7 @@ def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | N
             break
         if all(cand.sentence.text != c.sentence.text for c in chosen):
             chosen.append(cand)
-    return merge_adjacent(distinct(news_units(chosen, cands)))
+    return merge_adjacent(distinct(news_units(chosen, cands, ranked[0].score)))
 
 
 def to_quote(c: Candidate) -> Quote:
@@ -296,7 +296,7 @@ ATTRIBUTION = re.compile(r"^[^“”\"「」]{1,30}(?:" + "|".join(sorted(SPEECH
 LEADS_ON = re.compile(r"[：:]$|(?:如下|以下几[点个项条方面])[。：:]?$")
 
 
-def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
+def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> list[Quote]:
     """Each chosen sentence as the unit news writing makes of it, verbatim and contiguous, at most
     UNIT_CAP characters: an attribution with the words it attributes, a lead with its items or
     quoted words, for a why or how question the answering sentence with its continuation, and a
@@ -306,7 +306,7 @@ def news_units(chosen: list[Candidate], cands: list[Candidate]) -> list[Quote]:
     Only sentences among the candidates that touch it in the file are joined."""
     by_start = {(c.sentence.source, c.sentence.start): c for c in cands}
     by_end = {(c.sentence.source, c.sentence.end): c for c in cands}
-    close = max((c.score for c in cands), default=0.0) - NEIGHBOUR_MARGIN  # a neighbour scoring this joins
+    close = best - NEIGHBOUR_MARGIN  # a neighbour scoring this joins (best: the best candidate's score)
     units = []
     for c in chosen:
         s = c.sentence

@@ -565,10 +565,7 @@ def mentions_names(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
 
 def names_share(frame: QuestionFrame, sentence: str | Sentence) -> float:
     """The share of the question's names the sentence mentions."""
-    if not frame.names:
-        return 0.0
-    text = read(sentence).folded
-    return sum(name in text for name in frame.names) / len(frame.names)
+    return _share_found(frame.names, read(sentence).folded, str.__contains__)
 
 
 def mentions_focus(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
@@ -580,10 +577,12 @@ def mentions_focus(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
 def focus_share(frame: QuestionFrame, sentence: str | Sentence) -> float:
     """The share of the focus nouns the sentence mentions: '参观了哪个纪念馆' prefers the
     sentence naming a 纪念馆 over the article's lead."""
-    if not frame.focus:
-        return 0.0
-    text = read(sentence).folded
-    return sum(mentions(noun, text) for noun in frame.focus) / len(frame.focus)
+    return _share_found(frame.focus, read(sentence).folded, lambda text, noun: mentions(noun, text))
+
+
+def _share_found(words: tuple[str, ...], text: str, found) -> float:
+    """The share of the words that ``found(text, word)``; 0 for none."""
+    return sum(bool(found(text, w)) for w in words) / len(words) if words else 0.0
 
 
 def mentions(noun: str, normalised_text: str) -> bool:
