@@ -37,6 +37,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .dense import DenseParams
 from .errors import IndexCorruptError, RagError
 from .filters import Filters
 from .text import STOPWORDS, normalize, tokenize
@@ -372,7 +373,7 @@ class MilvusDense(MilvusVectors):
 
     def __init__(self, client, name: str, length: int, dim: int, params: dict):
         super().__init__(client, name, length, dim)
-        self.ef = params.get("ef_search", 128)
+        self.ef = params.get("ef_search", DenseParams.ef_search)
 
     applies_filters = True  # the retriever hands it search filters, not a mask over every passage
 
