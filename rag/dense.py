@@ -39,7 +39,7 @@ class DenseParams:
     codec: str = "SQ8"  # faiss factory string of the codes: Flat (float32), SQfp16, SQ8, SQ6, SQ4
     exact_limit: int = 20_000  # up to this many vectors search is exact; above, HNSW
     hnsw_m: int = 32
-    ef_construction: int = 40  # 80 built 1.5x slower for the same recall (eval/reports/scale/ann-gaussian.md)
+    ef_construction: int = 40  # 80 built 1.5x slower for the same recall (an earlier bench_ann.py --grid run)
     # 128 finds 0.966 of the exact top ten at a million topic-shaped vectors, 256 finds 0.983 for
     # under a millisecond more (eval/reports/scale/ann-clustered.md)
     ef_search: int = 256
