@@ -20,6 +20,7 @@ from . import models
 from .errors import RagError
 from .text import clean_for_embedding
 from .types import Passage
+from .util import cpu_has_bf16
 
 # Tokens of a query the model reads, its prompt and special tokens included; the rest is cut by the
 # model's own tokenizer. The QA sets' questions run to 56 tokens; 256 (~325 Chinese characters) leaves
@@ -48,15 +49,6 @@ def passage_input(passage: Passage, template: str) -> str:
     """The text a model sees for a passage: its article title as context, column breaks joined."""
     title = passage.title or "none"
     return template.format(title=title) + clean_for_embedding(passage.text)
-
-
-def cpu_has_bf16() -> bool:
-    """True on CPUs with native bfloat16 dot products (AVX512-BF16 or AMX)."""
-    try:
-        flags = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
 def compute_dtype():

@@ -1,8 +1,9 @@
-"""Small helpers with no project imports: file hashes, a progress bar."""
+"""Small helpers with no project imports: file hashes, a progress bar, what the CPU can do."""
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import platform
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,3 +35,27 @@ def progress_bar(desc: str = "embedding passages", unit: str = "passage") -> Ite
     finally:
         for bar in bars:
             bar.close()
+
+
+# Instruction sets that decide how fast the model runs: bfloat16 and int8 dot products, wide vectors.
+CPU_FEATURES = ("amx_bf16", "amx_int8", "avx512_bf16", "avx512_vnni", "avx512f", "avx_vnni", "avx2")
+
+
+def cpu_description(cpuinfo: str | None = None) -> dict:
+    """The CPU's model name and which of CPU_FEATURES it has (``cpuinfo``: the text of Linux
+    /proc/cpuinfo, read when not given), for benchmark reports: the same code runs 3-5x apart on
+    the machines these projects land on (README, "Embedding backends")."""
+    info = cpuinfo
+    if info is None:
+        try:
+            info = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
+        except OSError:
+            return {"model": platform.processor() or platform.machine(), "features": []}
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    return {"model": model, "features": [f for f in CPU_FEATURES if f in flags]}
+
+
+def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
+    """True on CPUs with native bfloat16 dot products (AVX512-BF16 or AMX)."""
+    return bool({"avx512_bf16", "amx_bf16"} & set(cpu_description(cpuinfo)["features"]))

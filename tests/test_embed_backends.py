@@ -200,3 +200,20 @@ def test_a_failed_export_leaves_nothing_behind(exports, monkeypatch):
         ensure()
     root = openvino_encoder.export_dir(GEMMA).parent
     assert list(root.iterdir()) == []
+
+
+AMX_CPUINFO = ("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8481C\n"
+               "flags\t\t: fpu sse2 avx avx2 avx512f avx512_vnni avx512_bf16 amx_bf16 amx_tile amx_int8\n")
+AVX2_CPUINFO = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n"
+
+
+def test_the_cpu_description_names_the_model_and_the_features_that_decide_speed():
+    from rag.util import cpu_description, cpu_has_bf16
+
+    amx = cpu_description(AMX_CPUINFO)
+    assert amx["model"] == "Intel(R) Xeon(R) Platinum 8481C"
+    assert amx["features"] == ["amx_bf16", "amx_int8", "avx512_bf16", "avx512_vnni", "avx512f", "avx2"]
+    assert cpu_description(AVX2_CPUINFO) == {"model": "AMD EPYC", "features": ["avx2"]}
+    assert cpu_has_bf16(AMX_CPUINFO) and not cpu_has_bf16(AVX2_CPUINFO)
+    # "avx512_bf16" inside another word is not the flag
+    assert not cpu_has_bf16("model name\t: x\nflags\t\t: noavx512_bf16x\n")
