@@ -43,12 +43,12 @@ CPU_FEATURES = ("amx_bf16", "amx_int8", "avx512_bf16", "avx512_vnni", "avx512f",
 
 def cpu_description(cpuinfo: str | None = None) -> dict:
     """The CPU's model name and which of CPU_FEATURES it has (``cpuinfo``: the text of Linux
-    /proc/cpuinfo, read when not given), for benchmark reports: the same code runs 3-5x apart on
-    the machines these projects land on (README, "Embedding backends")."""
+    /proc/cpuinfo, read when not given), for benchmark reports: the model runs 3-12x apart on the
+    machines these projects land on (README, "Embedding backends")."""
     info = cpuinfo
     if info is None:
         try:
-            info = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
+            info = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
         except OSError:
             return {"model": platform.processor() or platform.machine(), "features": []}
     model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
