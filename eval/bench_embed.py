@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag import corpus, models  # noqa: E402
-from rag.util import cpu_description  # noqa: E402
+from rag.util import machine_description  # noqa: E402
 from rag.chunking import article_sentences, chunk_articles  # noqa: E402
 from rag.embed import OpenVINOEncoder, SentenceTransformerEncoder  # noqa: E402
 
@@ -133,7 +132,7 @@ def main() -> None:
         quality = cosines(vectors, reference)
         for b in args.backends:
             results[f"{b}@{threads}"] = {"backend": b, **figures[b], **quality[b]}
-    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "cpu": cpu_description(), "load_avg": os.getloadavg()},
+    report = {"machine": machine_description(),
               "model": args.model, "units": len(units), "queries": len(qs), "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ISSUE_REV = "9e582b9"  # main when issue 13 was filed: the torch bfloat16 encoder it measured
+ISSUE_REV = "9e582b9"  # main when issue 13 was filed: the torch encoder it measured (bfloat16 where native)
 WARMUP = 16
 
 
@@ -40,6 +39,7 @@ def worker(root: Path, units: int, inner: int, vectors_out: Path) -> None:
     from rag.chunking import article_sentences, chunk_articles
     from rag.embed import load_encoder
 
+    # bench_embed.seed_units, written again on purpose: each checkout must chunk with its own modules
     passages, sentences = [], []
     for page in corpus.read_corpus(root / "seeds").pages:
         passages.extend(chunk_articles(page.articles, page.text))
@@ -133,9 +133,9 @@ def main() -> None:
     if runs["today"][0]["inputs_sha256"] != runs["now"][0]["inputs_sha256"]:
         raise SystemExit("the two checkouts embed different input texts: their timings do not compare")
     cos = (old_vectors * new_vectors).sum(axis=1)
-    from rag.util import cpu_description  # HEAD's: this script runs from HEAD's checkout
+    from rag.util import machine_description  # HEAD's: this script runs from HEAD's checkout
 
-    report = {"machine": {"cpus": cores, "python": platform.python_version(), "cpu": cpu_description()}, "revs": {"today": args.rev, "now": head},
+    report = {"machine": machine_description(), "revs": {"today": args.rev, "now": head},
               "units": runs["now"][0]["units"], "rounds": args.rounds, "inner": args.inner,
               "today": summary(runs["today"], cores), "now": summary(runs["now"], cores),
               "cosine": {"median": round(float(np.median(cos)), 5), "min": round(float(cos.min()), 5)},

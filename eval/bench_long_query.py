@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -22,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
-from rag.util import cpu_description  # noqa: E402
+from rag.util import machine_description  # noqa: E402
 
 
 def dev_questions(n: int) -> list[str]:
@@ -65,7 +63,7 @@ def main() -> None:
     for q in qs[:3] + [query]:  # first calls pay for lazy initialisation (jieba, torch kernels)
         r.answer(q)
     report = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "cpu": cpu_description(), "load_avg": os.getloadavg()},
+        "machine": machine_description(),
         "long_query_chars": len(query),
         "long_search_hybrid": summary(timed(lambda q: r.search(q, k=5), [query] * args.runs)),
         "long_answer": summary(timed(r.answer, [query] * args.runs)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import rag  # noqa: E402
-from rag.util import cpu_description  # noqa: E402
+from rag.util import machine_description  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -80,8 +79,7 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "bench.json")
     args = ap.parse_args()
-    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "cpu": cpu_description(), "load_avg": os.getloadavg()},
+    report = {"machine": machine_description(),
               **warm(args.index, questions(args.questions)), **cold(args.index, args.cold_runs)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import platform
 import sys
 from collections.abc import Callable, Iterator
@@ -59,3 +60,9 @@ def cpu_description(cpuinfo: str | None = None) -> dict:
 def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
     """True on CPUs with native bfloat16 dot products (AVX512-BF16 or AMX)."""
     return bool({"avx512_bf16", "amx_bf16"} & set(cpu_description(cpuinfo)["features"]))
+
+
+def machine_description() -> dict:
+    """What a benchmark report says of the machine it ran on: cores, Python, CPU, load average."""
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "cpu": cpu_description(),
+            "load_avg": os.getloadavg()}

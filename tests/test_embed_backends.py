@@ -217,3 +217,11 @@ def test_the_cpu_description_names_the_model_and_the_features_that_decide_speed(
     assert cpu_has_bf16(AMX_CPUINFO) and not cpu_has_bf16(AVX2_CPUINFO)
     # "avx512_bf16" inside another word is not the flag
     assert not cpu_has_bf16("model name\t: x\nflags\t\t: noavx512_bf16x\n")
+
+
+def test_a_benchmark_report_describes_its_machine():
+    from rag.util import cpu_description, machine_description
+
+    machine = machine_description()
+    assert machine["cpus"] >= 1 and machine["python"].startswith("3.") and len(machine["load_avg"]) == 3
+    assert machine["cpu"] == cpu_description()
