@@ -13,6 +13,14 @@ scored on the others (no model needed once the probes and the QA sets' rows are 
             probes and from `rag eval` reports (their per-question rows: confidence, first quote right):
             PYTHONPATH=$PWD .venv/bin/python eval/fit_two_sided.py fit --corpus seeds REPORT.json ...
     cost    CPU time of one index's probes answered one-sided and two-sided (median of 3).
+    gap     the params' "calibration_gap_weight" (how far the threshold moves from the absent probes'
+            percentile towards the present probes' CAP_SHARE-th), from `rag eval` reports alone: each
+            keeps its index's two probe percentiles and its questions' confidences. A corpus is one
+            index, pooled over its reports, with the bound on its answerable questions refused
+            (the issue's: 0.05 for seed-page questions, 0.04 for the public sets):
+            PYTHONPATH=$PWD .venv/bin/python eval/fit_two_sided.py gap \
+                --corpus seeds 0.05 eval/reports/holdout2{0,1,2,3,4}/report.json \
+                --corpus drcd-s6 0.04 eval/reports/drcd-s6/report.json ...
 """
 from __future__ import annotations
 
@@ -82,9 +90,9 @@ def pct(values, q: float) -> float:
 
 
 def shipped(pos, neg, share: float) -> float:
-    from rag.calibration import threshold_of
+    from rag.calibration import fitted_gap_weight, threshold_of
 
-    return threshold_of(pos, neg, share)[0]
+    return threshold_of(pos, neg, share, fitted_gap_weight())[0]
 
 
 RULES = {
@@ -168,6 +176,87 @@ def fit(corpora: dict[str, dict], fit_on: dict[str, list[str]]) -> str:
                                "* = a corpus the parameter was not fitted on.\n")
 
 
+# --- the gap weight, from rag eval reports -------------------------------------------------
+
+GAP_OUT = ROOT / "eval" / "reports" / "calibration" / "gap_weight.md"
+GAP_WEIGHTS = np.round(np.arange(0.0, 0.601, 0.01), 2)
+
+
+def report_rows(report: Path) -> list[dict]:
+    """A report's question rows, each with the two probe percentiles of the index it was asked of."""
+    from rag.calibration import CAP_SHARE
+
+    answers = json.loads(report.read_text(encoding="utf-8"))["answers"]
+    fitted = answers.get("calibration") or {}
+    figures = fitted.get("figures")
+    if not figures or figures.get("bound") is None:
+        raise SystemExit(f"{report}: its index was not calibrated on two-sided probes; rebuild or `rag index calibrate`")
+    cap = figures["present"][f"p{CAP_SHARE:g}"]
+    refused = figures["absent"][f"p{fitted['percentile']:g}"]
+    return [{**row, "cap": cap, "refused": refused, "params": answers["params"]["sha256"]} for row in answers["rows"]]
+
+
+def gap_threshold(row: dict, weight: float) -> float:
+    """rag.calibration.threshold_of from its two percentiles."""
+    return row["refused"] + weight * (row["cap"] - row["refused"]) if row["refused"] <= row["cap"] else row["cap"]
+
+
+def gap_figures(rows: list[dict], weight: float) -> dict:
+    confidence = np.array([r["confidence"] for r in rows])
+    threshold = np.array([gap_threshold(r, weight) for r in rows])
+    answerable = np.array([r["answerable"] for r in rows])
+    kept = confidence >= threshold
+    right = np.array([bool(r["first_quote_relevant"]) for r in rows])
+    return {"threshold": float(np.median(threshold)),
+            "first_quote": float(np.mean((kept & right)[answerable])),
+            "answerable_refused": float(np.mean(~kept[answerable])),
+            "unanswerable_refused": float(np.mean(~kept[~answerable])) if (~answerable).any() else None}
+
+
+def best_gap_weight(corpora: dict[str, dict], names: list[str]) -> float:
+    """Among the weights that keep every named corpus within its bound on answerable questions
+    refused, the one refusing the most unanswerable ones (mean over those corpora); with none, the
+    smallest worst excess."""
+    def scored(w: float) -> tuple[bool, float]:
+        f = {n: gap_figures(corpora[n]["rows"], w) for n in names}
+        excess = max(f[n]["answerable_refused"] - corpora[n]["bound"] for n in names)
+        unanswerable = [x["unanswerable_refused"] for x in f.values() if x["unanswerable_refused"] is not None]
+        return excess <= 1e-9, float(np.mean(unanswerable)) if excess <= 1e-9 else -excess
+
+    return float(max(GAP_WEIGHTS, key=lambda w: (*scored(w), -w)))
+
+
+def fit_gap(corpora: dict[str, dict]) -> str:
+    """The weight fitted on all corpora and on all but each one (that one scored out of sample)."""
+    names = list(corpora)
+    fits = {"none (weight 0)": (0.0, []), "all": (best_gap_weight(corpora, names), names)}
+    fits.update({f"all but {n}": (best_gap_weight(corpora, [m for m in names if m != n]), [m for m in names if m != n])
+                 for n in names})
+    lines = ["| fitted on | weight | " + " | ".join(f"{n} (bound {c['bound']:g})" for n, c in corpora.items()) + " |",
+             "|---|---:|" + "---|" * len(corpora)]
+    for label, (w, on) in fits.items():
+        cells = []
+        for n, c in corpora.items():
+            f = gap_figures(c["rows"], w)
+            cells.append(f"{'' if n in on or not on else '*'}{f['threshold']:.3f}: {f['first_quote']:.3f} / "
+                         f"{f['answerable_refused']:.3f} / {f['unanswerable_refused']:.3f}")
+        lines.append(f"| {label} | {w:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + ("\n\nCells: median threshold: first quote right / answerable refused / unanswerable "
+                               "refused; * = a corpus the weight was not fitted on.\n")
+
+
+def gap_corpora(specs: list[list[str]]) -> dict[str, dict]:
+    corpora = {}
+    for name, bound, *reports in specs:
+        rows = [row for report in reports for row in report_rows(Path(report))]
+        corpora[name] = {"bound": float(bound), "rows": rows}
+    params = {row["params"] for c in corpora.values() for row in c["rows"]}
+    if len(params) > 1:
+        raise SystemExit(f"the reports were answered with different params ({sorted(params)}): their confidences "
+                         "are on different scales; pass reports of one params file")
+    return corpora
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="step", required=True)
@@ -179,7 +268,17 @@ def main() -> None:
     f.add_argument("--corpus", nargs=2, action="append", metavar=("NAME", "REPORT"), required=True,
                    help="a name given to `probes` and a rag eval report.json of that index")
     f.add_argument("--out", type=Path, default=OUT)
+    g = sub.add_parser("gap", help="the calibration gap weight, from rag eval reports")
+    g.add_argument("--corpus", nargs="+", action="append", required=True, metavar="NAME BOUND REPORT",
+                   help="a corpus name, its bound on answerable questions refused, and its report.json files")
+    g.add_argument("--out", type=Path, default=GAP_OUT)
     args = p.parse_args()
+    if args.step == "gap":
+        text = fit_gap(gap_corpora(args.corpus))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(text)
+        return
     PROBES.mkdir(parents=True, exist_ok=True)
     if args.step == "cost":
         print(probe_cost(args.index))

@@ -417,13 +417,14 @@ def _share(flags: list[bool]) -> float | None:
 
 def probe_thresholds(probes: dict[str, tuple[list[Question], list[Question]]], share: float) -> dict[str, float]:
     """Each index's threshold as rag.calibration places it, at this share of the absent probes."""
-    from rag.calibration import threshold_of
+    from rag.calibration import fitted_gap_weight, threshold_of
     from rag import answer
 
     def confs(ps: list[Question]) -> list[float]:
         return [answer.confidence(p.frame, p.cands) for p in ps]
 
-    return {name: threshold_of(confs(present), confs(absent), share)[0] for name, (present, absent) in probes.items()}
+    gap = fitted_gap_weight()  # the params in use (their gap weight is fitted apart: eval/fit_two_sided.py gap)
+    return {name: threshold_of(confs(present), confs(absent), share, gap)[0] for name, (present, absent) in probes.items()}
 
 
 def fit_share(questions: list[Question], probes: dict) -> float:

@@ -11,10 +11,15 @@ Each probe is answered twice. With its own article left out of the search (rag.f
 it is a question about an article the archive lacks, and these "absent" confidences follow the
 unanswerable questions of a held-out corpus closely; asked of the whole index, the "present"
 confidences stand for answerable questions, but run higher than readers' paraphrases in their
-low tail. So the threshold is a high percentile of the absent probes (the share of them refused,
-the params file's "calibration_absent_percentile", fitted across corpora by
-eval/fit_two_sided.py), never above the CAP_SHARE-th percentile of the present ones: an archive
-that repeats its stories answers absent probes from the copies, and the cap keeps it from
+low tail. So the threshold starts at a high percentile of the absent probes (the share of them
+refused, the params file's "calibration_absent_percentile") and moves a fitted part of the way
+("calibration_gap_weight") towards the CAP_SHARE-th percentile of the present ones. Readers'
+questions about a missing article score a little above the absent probes; where a corpus's
+answerable probes stand far above its absent ones there is room to refuse them at little cost to
+answerable questions, and where the two sides nearly meet (a newspaper retelling its stories)
+there is none and the threshold stays near the percentile. Both parameters are fitted across
+corpora (eval/fit_two_sided.py). The threshold is never above that present percentile: an
+archive that repeats its stories answers absent probes from the copies, and the cap keeps it from
 refusing its own questions. The result goes in the index manifest ("calibration", naming the
 params it was fitted with, and the probe figures); `rag index calibrate` redoes it.
 """
@@ -54,21 +59,30 @@ _ENTITY_WORDS = {"nr": "谁", "nrfg": "谁", "ns": "哪里", "nt": "哪个单位
 @dataclass(frozen=True)
 class Calibration:
     threshold: float
-    percentile: float  # the share of the absent probes refused (unless the cap binds)
+    percentile: float  # the percentile of the absent probes the threshold starts from (unless the cap binds)
     probes: int  # how many probe questions the threshold stands on
     params: dict | None = None  # the answer params (rag.answer.PARAMS_ID) whose confidence scale it fits
     figures: dict | None = None  # the probes' confidences that placed it (see probe_figures)
+    gap_weight: float = 0.0  # how far it moved from that percentile towards the cap
 
     def as_dict(self) -> dict:
-        return {"threshold": round(self.threshold, 4), "percentile": self.percentile, "probes": self.probes,
-                "method": f"percentile of corpus-made probe questions asked with their article left out, "
-                          f"at most the {CAP_SHARE:g}th percentile of the same asked of the whole index",
+        return {"threshold": round(self.threshold, 4), "percentile": self.percentile, "gap_weight": self.gap_weight,
+                "probes": self.probes,
+                "method": f"percentile of corpus-made probe questions asked with their article left out, moved "
+                          f"gap_weight of the way to the {CAP_SHARE:g}th percentile of the same asked of the whole "
+                          f"index, and never above it",
                 "figures": self.figures, "params": self.params}
 
 
 def fitted_share() -> float:
     """The percentile of the absent probes' confidences that sets the threshold, fitted across corpora."""
     return float(answer.PARAMS["calibration_absent_percentile"])
+
+
+def fitted_gap_weight() -> float:
+    """How far the threshold moves from the absent percentile towards the present one (0: not at
+    all; params before version 6 have no such weight)."""
+    return float(answer.PARAMS.get("calibration_gap_weight", 0.0))
 
 
 def probe_question(sentence: str) -> str | None:
@@ -158,8 +172,10 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def threshold_of(present: Sequence[float], absent: Sequence[float], share: float) -> tuple[float, str]:
-    """The threshold from the two sides' confidences, and which side set it ("absent" or "cap").
+def threshold_of(present: Sequence[float], absent: Sequence[float], share: float,
+                 gap_weight: float = 0.0) -> tuple[float, str]:
+    """The threshold from the two sides' confidences, and which side set it ("absent" or "cap"):
+    the absent probes' ``share`` percentile, moved ``gap_weight`` of the way to the cap.
     A probe whose search found nothing (-inf) counts as the lowest; when fewer than MIN_PROBES absent
     probes found anything (an archive of one article), the cap alone applies."""
     cap = percentile(_floored(present), CAP_SHARE)
@@ -167,7 +183,7 @@ def threshold_of(present: Sequence[float], absent: Sequence[float], share: float
     if len(found) < MIN_PROBES:
         return cap, "cap"
     refused = percentile(_floored(absent), share)
-    return (refused, "absent") if refused <= cap else (cap, "cap")
+    return (refused + gap_weight * (cap - refused), "absent") if refused <= cap else (cap, "cap")
 
 
 def _floored(values: Sequence[float]) -> list[float]:
@@ -188,7 +204,7 @@ def probe_figures(present: Sequence[float], absent: Sequence[float], share: floa
 
 
 def calibrate(sentences: Sequence[str], confidences_of: Callable[[str, int], tuple[float, float]],
-              n: int = PROBES, share: float | None = None) -> Calibration | None:
+              n: int = PROBES, share: float | None = None, gap_weight: float | None = None) -> Calibration | None:
     """The threshold for a corpus (threshold_of) from its probes' confidences: ``confidences_of(question,
     sentence id)`` gives (asked of the whole index, asked with that sentence's article left out); None
     when the corpus yields too few probes to stand on (the shipped default threshold then applies)."""
@@ -196,9 +212,11 @@ def calibrate(sentences: Sequence[str], confidences_of: Callable[[str, int], tup
     if len(probes) < MIN_PROBES:
         return None
     share = fitted_share() if share is None else share
+    gap_weight = fitted_gap_weight() if gap_weight is None else gap_weight
     present, absent = zip(*(confidences_of(q, sid) for sid, q in probes))
-    threshold, bound = threshold_of(present, absent, share)
-    return Calibration(threshold, share, len(probes), answer.PARAMS_ID, probe_figures(present, absent, share, bound))
+    threshold, bound = threshold_of(present, absent, share, gap_weight)
+    return Calibration(threshold, share, len(probes), answer.PARAMS_ID, probe_figures(present, absent, share, bound),
+                       gap_weight)
 
 
 def calibrate_retriever(retriever: "Retriever") -> Calibration | None:

@@ -242,7 +242,8 @@ def cmd_index_calibrate(args: argparse.Namespace) -> int:
     if fitted:
         from .calibration import CAP_SHARE
 
-        side = (f"refuses {fitted.percentile:g}% of them asked with their own article left out"
+        side = (f"refuses {fitted.percentile:g}% of them asked with their own article left out, moved "
+                f"{fitted.gap_weight:g} of the way to the answerable side"
                 if fitted.figures["bound"] == "absent" else f"capped: refuses {CAP_SHARE:g}% of them asked of the whole index")
         print(f"{index_dir}: refusal threshold {fitted.threshold:.3f}, from {fitted.probes} questions made from its "
               f"sentences: it {side}")

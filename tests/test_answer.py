@@ -30,6 +30,7 @@ def test_the_shipped_params_cover_every_check_and_are_recorded():
     assert set(params["checks"]) == set(answer.CHECK)
     assert all(c["penalty"] >= 0 and c["bonus"] >= 0 for c in params["checks"].values())
     assert 50 < params["calibration_absent_percentile"] < 100 and params["version"] >= 1
+    assert 0 <= params.get("calibration_gap_weight", 0.0) < 1  # a move towards the present probes, never past them
     answer.use_params(params, raw, answer.PARAMS_FILE)
     assert answer.PARAMS_ID == {"file": answer.PARAMS_FILE, "name": "answer", "version": params["version"],
                                 "sha256": hashlib.sha256(raw).hexdigest()[:16]}

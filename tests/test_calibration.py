@@ -40,11 +40,24 @@ def month_of(question: str) -> int:
 def test_threshold_is_the_percentile_of_the_absent_probes_below_the_cap():
     sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
     absent = [(i + 1) / 100 for i in range(40)]  # asked without their article: low
-    fitted = calibration.calibrate(sentences, lambda q, sid: (0.9, month_of(q) / 100), n=40, share=80)
+    fitted = calibration.calibrate(sentences, lambda q, sid: (0.9, month_of(q) / 100), n=40, share=80, gap_weight=0)
     assert fitted is not None and fitted.probes == 40 and fitted.figures["bound"] == "absent"
     assert fitted.threshold == pytest.approx(calibration.percentile(absent, 80))
     assert fitted.figures["absent"]["found"] == 40 and fitted.as_dict()["percentile"] == 80
     assert calibration.calibrate(sentences[:5], lambda q, sid: (0.5, 0.1)) is None  # too few probes: the default applies
+
+
+def test_the_gap_weight_moves_the_threshold_towards_the_present_probes():
+    """Where answerable probes stand far above absent ones, the threshold takes that share of the gap."""
+    present, absent = [0.8] * 30, [i / 100 for i in range(30)]
+    start = calibration.percentile(absent, 80)
+    assert calibration.threshold_of(present, absent, 80, 0.25) == (pytest.approx(start + 0.25 * (0.8 - start)), "absent")
+    assert calibration.threshold_of(present, absent, 80, 1.0)[0] == pytest.approx(0.8)  # all the way: the cap
+    assert calibration.threshold_of([0.1] * 30, absent, 80, 0.25) == (pytest.approx(0.1), "cap")  # the cap still binds
+    sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
+    fitted = calibration.calibrate(sentences, lambda q, sid: (0.9, month_of(q) / 100), n=40, share=80)
+    assert fitted.gap_weight == calibration.fitted_gap_weight() == rag.answer.PARAMS["calibration_gap_weight"]
+    assert fitted.as_dict()["gap_weight"] == fitted.gap_weight
 
 
 def test_the_present_probes_cap_the_threshold():
