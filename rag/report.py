@@ -73,7 +73,18 @@ def answers_section(report: dict) -> list[str]:
             f"{_fmt(a['unanswerable_refused'])} | {_fmt(a['latency_ms']['p50'], 1)} | {_fmt(a['latency_ms']['p95'], 1)} |",
             f"Threshold that refuses at most 4% of this set's answerable questions: "
             f"{a['calibrated_threshold_on_this_set']:.3f}.",
-            *params_line(a)]
+            *left_out_line(a), *params_line(a)]
+
+
+def left_out_line(answers: dict) -> list[str]:
+    """How many questions about left-out articles were answered from another article that states
+    the same answer (rag eval --squad): refused or not, those answers hold their gold answer."""
+    share = answers.get("left_out_answered_with_its_answer")
+    if share is None:
+        return []
+    n = answers["n_left_out"]
+    return [f"Of the {n} questions about left-out articles, {round(share * n)} ({share:.3f}) were answered with a "
+            "first quote holding the left-out article's own answer: another indexed article states it."]
 
 
 def params_line(answers: dict) -> list[str]:

@@ -2,7 +2,8 @@
 
 ``rag eval --squad FILE`` indexes the contexts of N articles, leaves M more out so that their
 questions have no answer in the index, and scores retrieval and answers the way ``rag eval``
-does. Each paragraph becomes one ``.jsonl`` corpus file (title: the article's title), so a
+does. A left-out article's question keeps its gold answers ("left_out_answers"): another indexed
+article may state the same fact, and the report counts the answers that quote it. Each paragraph becomes one ``.jsonl`` corpus file (title: the article's title), so a
 question's gold file is its own paragraph and its evidence is its answer text.
 """
 from __future__ import annotations
@@ -122,8 +123,8 @@ def qa_items(chosen: Sample) -> list[dict]:
                                   "evidence": list(q.answers), "answer": q.answers[0], "type": "squad"})
                 else:  # SQuAD 2.0: about this paragraph, yet not answered by it
                     items.append(_unanswerable(q, "unanswerable-near"))
-    items += [_unanswerable(q, "unanswerable") for article in chosen.absent for p in article.paragraphs
-              for q in p.questions]
+    items += [{**_unanswerable(q, "unanswerable"), "left_out_answers": list(q.answers)}
+              for article in chosen.absent for p in article.paragraphs for q in p.questions]
     return items
 
 

@@ -313,3 +313,19 @@ def test_answer_metrics_and_threshold_calibration_by_hand():
     assert m["answerable_refused"] == 0.25 and m["unanswerable_refused"] == 0.5
     assert calibrate_threshold(rows, max_refused=0.0) == 0.5
     assert calibrate_threshold(rows, max_refused=0.25) == 0.7
+    assert "left_out_answered_with_its_answer" not in m  # a set without left-out articles
+
+
+def test_questions_about_left_out_articles_answered_with_their_own_answer_are_counted():
+    from rag.evaluation import answer_metrics, holds_answer
+    from rag.report import left_out_line
+
+    assert holds_answer("蘇聯於1991年解體。", ["1991年"]) and holds_answer("苏联于1991年解体。", ["於1991年"])
+    assert not holds_answer("苏联于1922年成立。", ["1991年"]) and not holds_answer("任何一句。", [""])
+    rows = [{"answerable": False, "confidence": c, "first_quote_relevant": False, "quotes_left_out_answer": held}
+            for c, held in [(0.9, True), (0.8, False), (0.3, True), (0.2, False)]]
+    m = answer_metrics(rows, 0.5)  # 0.3 holds the answer, yet is refused: it does not count
+    assert m["left_out_answered_with_its_answer"] == 0.25 and m["n_left_out"] == 4
+    assert m["unanswerable_refused"] == 0.5
+    assert left_out_line(m) == ["Of the 4 questions about left-out articles, 1 (0.250) were answered with a first "
+                                "quote holding the left-out article's own answer: another indexed article states it."]

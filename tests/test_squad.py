@@ -44,6 +44,9 @@ def test_corpus_and_qa_set_agree(tmp_path: Path):
     for item in answerable:  # every evidence string is found in its own paragraph's file
         assert locate_evidence(item, tmp_path / "corpus")
     assert {i["type"] for i in loaded if not i["seed"]} <= {"unanswerable", "unanswerable-near"}
+    left_out = [i for i in loaded if i["type"] == "unanswerable"]  # their gold answers kept, for the report
+    assert left_out and all(i["left_out_answers"] == list(q.answers) for i, q in
+                            zip(left_out, [q for a in chosen.absent for p in a.paragraphs for q in p.questions]))
     pages = read_corpus(tmp_path / "corpus").pages
     assert {a.title for p in pages for a in p.articles}.isdisjoint(absent_titles)
     text = read_text(tmp_path / "corpus" / answerable[0]["seed"])
