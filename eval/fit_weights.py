@@ -13,6 +13,10 @@ Three steps, each reproducible:
             params file's score weights (answer-v4.json from answer-v3.json by default).
     neighbours  first quote against quote length per margin within which a touching sentence joins
             a quote; writes the params with the chosen margin (answer-v5.json from answer-v4.json).
+    penalty     one check's confidence penalty alone, every other weight kept: per penalty, each
+            corpus recalibrated on its own probes; the penalty that refuses the most unanswerable
+            questions with every corpus within its bound on answerable ones refused (answer-v7.json,
+            the names_here check, from answer-v6.json).
 
 Each public draw (indexes/squad/<draw>/index) is its own corpus with its own probes; in the fits
 the seeds and the public draws weigh half each.
@@ -177,7 +181,7 @@ def answer_rows(cached: CachedIndex, store) -> list[dict]:
 # --- fitting ---------------------------------------------------------------------
 
 SCORE_FEATURES = ("cosine", "rank", "overlap", "quantity", "unit", "focus", "place", "reason")
-PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus", "names")
+PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus", "names", "names_here")
 EXTRA_FEATURES = ("coverage", "top_overlap", "asks_why-how", "asks_keywords", "asks_english")
 DRCD_FOLDS = 4  # DRCD questions fall into this many folds by article
 SHARES = tuple(np.arange(50.0, 100.01, 0.5))  # absent-probe percentiles tried for the threshold
@@ -525,14 +529,19 @@ def fit(pairs: list[tuple[str, str]], base_file: str, out: Path, version: int, r
     return write_report(result, report, "fit", FIT_ROWS)
 
 
-def write_params(params: dict, out: Path, version: int, pairs, questions: list[Question], probes: dict, about: str) -> dict:
-    """The params file, with its default threshold, provenance and version; returns its in-sample figures."""
+def write_params(params: dict, out: Path, version: int, pairs, questions: list[Question], probes: dict, about: str,
+                 fitted_key: str = "fitted_on", refit_default: bool = True) -> dict:
+    """The params file, with its default threshold (refitted on the dev set unless a partial refit
+    keeps the base's), provenance (under ``fitted_key``: a partial refit keeps the base's "fitted_on")
+    and version; returns its in-sample figures."""
     from rag import answer
 
     answer.use_params(params)
-    params["min_confidence"] = default_threshold(questions)
-    params.update(name="answer", version=version, about=about, fitted_on=[provenance(s) for _, s in pairs] + [
-        "(DRCD: indexed the way rag eval --squad does, absent articles unanswerable)"])
+    if refit_default:
+        params["min_confidence"] = default_threshold(questions)
+    params.update(name="answer", version=version, about=about)
+    params[fitted_key] = [provenance(s) for _, s in pairs] + ["(DRCD: indexed the way rag eval --squad does, "
+                                                              "absent articles unanswerable)"]
     out.write_text(json.dumps(params, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return evaluate(questions, probes, params)
 
@@ -632,6 +641,66 @@ def fit_table(result: dict, rows=FIT_ROWS) -> str:
                                "two-sided probe threshold (rag/calibration.py).\n")
 
 
+PENALTIES = tuple(np.round(np.arange(0.0, 0.301, 0.01), 2))
+DEV_SET = "seeds dev set"  # eval/dev.jsonl alone, at the seeds' threshold
+SEED_MAX_REFUSED = 0.05  # the issue's bound for the seed pages (0.04 for the public sets)
+
+
+def penalty_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, out: Path, version: int,
+                     report: Path) -> dict:
+    """One check's penalty on a grid, each corpus at its own recalibrated threshold: the penalty that
+    refuses the most unanswerable questions (mean over the corpora that have them) while no corpus
+    refuses more than its bound of its answerable questions, nor the seeds' dev set on its own (the
+    quality floor test holds it to the seeds' bound). Writes the params with it and a table."""
+    from rag import answer
+
+    questions, probes = prepare(pairs)
+    base, _ = answer.read_params(base_file)
+    bound = {name: MAX_REFUSED if is_public(name) else SEED_MAX_REFUSED for name in probes}
+    dev = [q for q in questions if q.fold == "dev"]
+    if dev:
+        bound[DEV_SET] = SEED_MAX_REFUSED
+    table = {}
+    for penalty in PENALTIES:
+        params = json.loads(json.dumps(base))
+        params["checks"].setdefault(check, {"bonus": 0.0, "penalty": 0.0})["penalty"] = float(penalty)
+        answer.use_params(params)
+        table[float(penalty)] = f = evaluate(questions, probes, params)
+        if dev:
+            f[DEV_SET] = {**figures(dev, {"seeds": f["seeds"]["threshold"]}), "threshold": f["seeds"]["threshold"]}
+
+    def scored(penalty: float) -> tuple[bool, float]:
+        f = table[penalty]
+        within = all(f[n]["answerable_refused"] <= bound[n] + 1e-9 for n in f)
+        refused = [f[n]["unanswerable_refused"] for n in probes if f[n]["unanswerable_refused"] is not None]
+        return within, float(np.mean(refused))
+
+    chosen = max(table, key=lambda p: (*scored(p), -p))
+    params = json.loads(json.dumps(base))
+    params["checks"].setdefault(check, {"bonus": 0.0, "penalty": 0.0})["penalty"] = chosen
+    answer.use_params(params)
+    write_params(params, out, version, pairs, questions, probes, (
+        f"{base_file} with the {check} check's penalty {chosen}, chosen by eval/fit_weights.py penalty: on a grid "
+        f"0-{PENALTIES[-1]}, each corpus recalibrated on its own probes (share and gap weight kept), the penalty "
+        f"refusing the most unanswerable questions with every corpus, and the seeds' dev set alone, within its "
+        f"bound on answerable questions refused ({SEED_MAX_REFUSED} seeds, {MAX_REFUSED} public draws). Every "
+        f"other weight is the base's."),
+        fitted_key=f"{check}_penalty_fitted_on", refit_default=False)
+    lines = [f"# The {check} penalty ({base_file} otherwise), each corpus at its recalibrated threshold", "",
+             "| penalty | " + " | ".join(f"{n} (bound {bound[n]:g})" for n in bound) + " | mean unanswerable refused |",
+             "|---:|" + "---|" * len(bound) + "---:|"]
+    for penalty, f in table.items():
+        cells = [f"{f[n]['threshold']:.3f}: {f[n]['first_quote_correct']:.3f} / {f[n]['answerable_refused']:.3f} / "
+                 f"{f[n]['unanswerable_refused']:.3f}" for n in bound]
+        mark = " (chosen)" if penalty == chosen else ""
+        lines.append(f"| {penalty:.2f}{mark} | " + " | ".join(cells) + f" | {scored(penalty)[1]:.3f} |")
+    lines.append("\nCells: threshold: first quote right / answerable refused / unanswerable refused, in sample.")
+    report.mkdir(parents=True, exist_ok=True)
+    (report / f"penalty-{check}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return {"chosen": chosen, "table": table}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="step", required=True)
@@ -657,7 +726,17 @@ def main() -> None:
     n.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v5.json")
     n.add_argument("--version", type=int, default=5)
     n.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
+    pe = sub.add_parser("penalty", help="one check's penalty alone, each corpus recalibrated; write params")
+    pe.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    pe.add_argument("--check", default="names_here")
+    pe.add_argument("--base", default="answer-v6.json")
+    pe.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v7.json")
+    pe.add_argument("--version", type=int, default=7)
+    pe.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
     args = p.parse_args()
+    if args.step == "penalty":
+        penalty_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report)
+        return
     if args.step == "neighbours":
         neighbour_tradeoff([tuple(x) for x in args.pair], args.base, args.margins, args.chosen, args.out,
                            args.version, args.report)

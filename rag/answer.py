@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v6.json"  # in rag/params/ (v5 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v7.json"  # in rag/params/ (v6 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -60,6 +60,8 @@ class Check:
         relevant sentences passes (None: no candidate at all), or, ``together``, the candidates
         together do not pass (every focus noun somewhere). ``gate``: the confidence is the best
         cosine among passing sentences only; the penalty applies when none passes.
+    in_passage: what holds reads is the passage the sentence was found in and its article's title,
+        for facts a news or encyclopedia sentence leaves to its context (its subject, named once).
     """
 
     name: str
@@ -71,6 +73,7 @@ class Check:
     looks: int | None = None
     together: Callable[[q.QuestionFrame, list[q.Sentence]], bool] | None = None
     gate: bool = False
+    in_passage: bool = False  # holds reads the sentence's passage and article title, not the sentence alone
 
 
 # In the order their bonuses are added and their penalties taken (sums in this order). Bonus and
@@ -94,6 +97,11 @@ CHECKS = (
     Check("focus", lambda f: bool(f.focus), q.focus_share, together=q.mentions_focus),
     # "凡尔赛条约中…": the proper names the question mentions; every one somewhere among the candidates.
     Check("names", lambda f: bool(f.names), q.names_share, together=q.mentions_names),
+    # "霍布斯出生于哪个郡": every such name in the passage (or article title) of the most relevant
+    # sentence. An answer's sentence may leave its subject to the passage ("他出生于…"), but one from
+    # a passage that never names it is about something else ("达尔文生于…").
+    Check("names_here", lambda f: bool(f.names), lambda f, s: float(q.mentions_names(f, [s])), looks=1,
+          in_passage=True),
 )
 CHECK = {c.name: c for c in CHECKS}
 
@@ -193,12 +201,21 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     asked = [check for check in CHECKS if check.asked(frame)]
     reads = [q.Sentence(s.text) for s in sentences]  # each sentence normalised once, for every check
-    return [Candidate(s, cos, rank_of[sid], overlap, checked(frame, asked, read), read)
+    in_passage = {check.name: passage_holds(check, frame, hits, len(hits[:HITS_CONSIDERED]))
+                  for check in asked if check.in_passage}
+    return [Candidate(s, cos, rank_of[sid], overlap,
+                      {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
+                      read)
             for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
 
 
 def checked(frame: q.QuestionFrame, asked: list[Check], sentence: q.Sentence) -> dict[str, float]:
-    return {check.name: check.holds(frame, sentence) for check in asked}
+    return {check.name: check.holds(frame, sentence) for check in asked if not check.in_passage}
+
+
+def passage_holds(check: Check, frame: q.QuestionFrame, hits: list[Hit], n: int) -> list[float]:
+    """How far each of the first n hits passes a check that reads a passage with its article's title."""
+    return [check.holds(frame, q.Sentence(f"{hit.title or ''}\n{hit.text}")) for hit in hits[:n]]
 
 
 def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[float]:

@@ -78,17 +78,18 @@ def test_merge_adjacent_keeps_separate_files_apart():
     assert merge_adjacent([a, b]) == [a, b]
 
 
-def frame_and_candidates(question: str, texts: list[str], cosines: list[float] | float = 0.7):
-    """The question's frame and rag.answer.candidates() over these sentences of one passage,
-    with sentence vectors chosen so each sentence's cosine to the question is as given."""
+def frame_and_candidates(question: str, texts: list[str], cosines: list[float] | float = 0.7, title: str = "t"):
+    """The question's frame and rag.answer.candidates() over these sentences of one passage (of an
+    article with this title), with sentence vectors chosen so each sentence's cosine to the question
+    is as given."""
     frame = analyse(question)
     cosines = cosines if isinstance(cosines, list) else [cosines] * len(texts)
     sentences, start = [], 0
     for t in texts:
-        sentences.append(Passage("a.txt", "t", "", start, start + len(t), t))
+        sentences.append(Passage("a.txt", title, "", start, start + len(t), t))
         start += len(t)
     store = sentence_store(sentences, np.eye(len(texts), dtype=np.float32))
-    hit = Hit("".join(texts), "a.txt", 0, start, "t", 1.0)
+    hit = Hit("".join(texts), "a.txt", 0, start, title, 1.0)
     return frame, candidates([hit], store, np.array(cosines, dtype=np.float32), frame)
 
 
@@ -117,6 +118,19 @@ def test_a_name_no_candidate_mentions_lowers_confidence():
     absent, cands = frame_and_candidates("卢安达北边与哪个国家相邻?", texts)
     present, same = frame_and_candidates("尼日利亚北边与哪个国家相邻?", texts)
     assert confidence(absent, cands) == pytest.approx(confidence(present, same) - 0.2)
+
+
+def test_a_name_the_best_passage_never_gives_lowers_confidence_and_its_title_is_enough():
+    # "他出生于…" answers about 霍布斯 in his own article; the same words in Darwin's article do not.
+    answer.use_params({**answer.PARAMS, "checks": {**answer.PARAMS["checks"], "names": {"bonus": 0.0, "penalty": 0.0},
+                                                   "names_here": {"bonus": 0.0, "penalty": 0.2}}})
+    texts = ["他出生于威尔特郡。", "他是一位哲学家。"]
+    own, cands = frame_and_candidates("霍布斯出生于哪个郡?", texts, title="托马斯·霍布斯")
+    other, same = frame_and_candidates("霍布斯出生于哪个郡?", texts, title="查尔斯·达尔文")
+    assert confidence(other, same) == pytest.approx(confidence(own, cands) - 0.2)
+    named, in_text = frame_and_candidates("霍布斯出生于哪个郡?", ["霍布斯出生于威尔特郡。"], title="查尔斯·达尔文")
+    assert confidence(named, in_text) == pytest.approx(confidence(own, cands))
+    assert all(c.holds["names_here"] == 1.0 for c in cands) and not any(c.holds["names_here"] for c in same)
 
 
 def test_the_sentence_stating_the_asked_unit_outranks_the_topic_sentence():
