@@ -201,8 +201,7 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     asked = [check for check in CHECKS if check.asked(frame)]
     reads = [q.Sentence(s.text) for s in sentences]  # each sentence normalised once, for every check
-    in_passage = {check.name: passage_holds(check, frame, hits, len(hits[:HITS_CONSIDERED]))
-                  for check in asked if check.in_passage}
+    in_passage = {check.name: passage_holds(check, frame, hits[:HITS_CONSIDERED]) for check in asked if check.in_passage}
     return [Candidate(s, cos, rank_of[sid], overlap,
                       {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
                       read)
@@ -213,9 +212,9 @@ def checked(frame: q.QuestionFrame, asked: list[Check], sentence: q.Sentence) ->
     return {check.name: check.holds(frame, sentence) for check in asked if not check.in_passage}
 
 
-def passage_holds(check: Check, frame: q.QuestionFrame, hits: list[Hit], n: int) -> list[float]:
-    """How far each of the first n hits passes a check that reads a passage with its article's title."""
-    return [check.holds(frame, q.Sentence(f"{hit.title or ''}\n{hit.text}")) for hit in hits[:n]]
+def passage_holds(check: Check, frame: q.QuestionFrame, hits: list[Hit]) -> list[float]:
+    """How far each hit passes a check that reads a passage with its article's title."""
+    return [check.holds(frame, q.Sentence(f"{hit.title or ''}\n{hit.text}")) for hit in hits]
 
 
 def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[float]:
