@@ -27,7 +27,7 @@ TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
 SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
               "万元": ("元",), "支": ("支", "个")}
 # A number followed by one of these states some quantity ("300户", "20公里" by its 公, "5%").
-QUANTITY_MARKS = "个名人年月日次项家处亩米吨元万%％岁天种类支条余多公世"
+QUANTITY_MARKS = "个名人年月日次项家处亩米吨元万亿%％岁天种类支条余多公世"
 # Measure words between a question word and the noun it asks about (哪家公司, 几个村).
 FOCUS_MEASURES = "个名位户家些所支份项条种类座处点天句级"
 AGE_UNITS = ("岁", "周岁")
@@ -48,6 +48,15 @@ RATE_NOUNS = ("比例", "占比", "比重", "百分比")
 DATE_MARKS = "年月日号"  # after a number: "2015年", "7月", "3日", "5号"
 CLOCK_MARKS = "时点"  # after digits only: "三点建议" and "一时间" are no times
 DATE_WORDS = ("今年", "去年", "前年", "当天", "当日")
+# History is dated by its periods as often as by years: a dynasty ("东汉", "始建于南宋", "宋代末",
+# "清末民初"), an emperor's reign ("康熙年间", "清同治年间"), a century (a number before 世纪, in
+# QUANTITY_MARKS' 世), a geological period ("侏罗纪"). Dynasties named by one character take 朝, 代
+# or a 末/初 (元朝, 清代, 明末); 民国 and 三国 are left out, being names of states as often as times.
+DYNASTIES = tuple("西周 东周 春秋 战国 西汉 东汉 西晋 东晋 南北朝 北魏 北齐 北周 北宋 南宋".split())
+DYNASTY_CHARS = "夏商周秦汉晋隋唐宋元明清"
+DYNASTY_TIME_ENDS = "朝代末初"
+REIGN_TIME_END = "年间"  # after a reign's name (two characters): 康熙年间, 同治年间
+GEOLOGICAL_PERIODS = tuple("寒武纪 奥陶纪 志留纪 泥盆纪 石炭纪 二叠纪 三叠纪 侏罗纪 白垩纪 古近纪 新近纪 第四纪".split())
 # Reporters vary the verb: a meeting 举行 in the question is 召开 in the article.
 SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办", "设立", "创立"),
                ("开始", "启动", "开启", "推行", "实施", "年起", "月起", "日起"))
@@ -125,7 +134,7 @@ PLACE_KINDS = (
     _place("社区", "社区", asked_where=True, title_place=True, ends_place="any"),
     _place("街道", "街道", asked_where=True, title_place=True, ends_place="any"),
     _place("中心", ends_place="named"),
-    _place("学校", "学校 大学 学院 中学 小学 党校 院校", asked_where=True, ends_place="any"),
+    _place("学校", "学校 大学 学院 中学 小学 党校 院校 军校 警校 技校", asked_where=True, ends_place="any"),
     _place("大学", "大学 学院", asked_where=True, ends_place="any"),
     _place("学院", ends_place="any"),
     _place("院校", "学校 大学 学院 党校 院校", asked_where=True),
@@ -182,6 +191,10 @@ CLASS_NOUNS = frozenset("国家 朝代 民族 语言 宗教 身份 身分 职业
                         # documents and words, named in title or quotation marks: 哪份文件 -> 《关于…的意见》
                         "文件 全称 名称 口号 标语 古语 名言 "
                         # measured attributes, stated by their value: 面积是多少 -> 建成1200平方米的车间
-                        "面积 人数 数量 金额 总额 总数 长度 高度 宽度 深度 重量 距离 上限 下限 规模".split())
+                        "面积 人数 数量 金额 总额 总数 长度 高度 宽度 深度 重量 距离 上限 下限 规模 "
+                        # cities, named by their own names: 哪一个城市 -> 匹兹堡, 雅典
+                        "城市 都市".split()
+                        # sums of money, stated in a currency: 花了多少经费 -> 出资150万美元
+                        + MONEY_NOUNS)
 # Complements that close a verb ('加起来有多少'): they name no thing asked about.
 VERB_COMPLEMENTS = frozenset("起来 下来 出来 上来 过来 回来 下去 出去 上去 进去 起去".split())

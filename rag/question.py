@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import (AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES, CAUSE_WORDS,
-                      CLASS_NOUNS,
-                      CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, FOCUS_MEASURES, GENERIC_WORDS, HOW_WORDS,
+                      CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, DYNASTIES, DYNASTY_CHARS,
+                      DYNASTY_TIME_ENDS, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
-                      PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, SAME_EVENTS, SAME_UNITS,
-                      SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
+                      PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
+                      SAME_UNITS, SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
                       WHERE_AFTER_WHICH_SOME)
 from .text import normalize, tokenize
 
@@ -38,8 +38,13 @@ STATES_QUANTITY = re.compile(NUMBER + rf"\s*[{QUANTITY_MARKS}]|分之" + NUMBER)
 
 # ... or, for "when" questions, a date or time ("2015年", "7点", "今年").
 ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what year|which year", re.I)
-# A clock time needs digits: "三点建议" and "一时间" are no times.
-STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + rf"\s*[{DATE_MARKS}]|[0-9０-９]+\s*[{CLOCK_MARKS}]|" + _any(DATE_WORDS))
+# A clock time needs digits: "三点建议" and "一时间" are no times. A period of history dates too (lexicon).
+STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + rf"\s*[{DATE_MARKS}]|[0-9０-９]+\s*[{CLOCK_MARKS}]|"
+                         + _any(DATE_WORDS + DYNASTIES + GEOLOGICAL_PERIODS) + rf"|[{DYNASTY_CHARS}][{DYNASTY_TIME_ENDS}]"
+                         + rf"|[\u4e00-\u9fff]{{2}}{REIGN_TIME_END}|" + NUMBER + r"\s*世纪")
+# "排名第几 / 第几大": a rank, stated as an ordinal ("第二大", "第五").
+ASKS_ORDINAL = re.compile(r"第几")
+STATES_ORDINAL = re.compile("第" + NUMBER)
 
 # "多少户 / 几名 / 多少钱": the unit a quantity question asks for, and the units that state it.
 # The unit list's "a" is the A of "几A级景区", folded: a unit only before 级.
@@ -84,7 +89,10 @@ class QuestionFrame:
     action: tuple[str, ...] = ()  # "怎么计算 / 如何兑换" -> 计算: how it is done is told where it is named
     folded: str = ""  # the question normalised (rag.text.normalize), as every check reads it
     place_kinds: str | None = None  # "哪个县" -> "县|旗": the kinds of name that answer a where-question
-    names: tuple[str, ...] = ()  # proper names the question mentions ("凡尔赛条约中…" -> 凡尔赛): see asked_names
+    # Proper names the question mentions ("凡尔赛条约中…" -> 凡尔赛; see asked_names), less its focus:
+    # the kind of thing asked for is the answer's category, which the answer need not repeat, even
+    # where jieba tags it as a name; the focus check weighs it.
+    names: tuple[str, ...] = ()
 
     @property
     def asks_value(self) -> bool:
@@ -94,14 +102,14 @@ class QuestionFrame:
 
 def analyse(question: str) -> QuestionFrame:
     folded = normalize(question)  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
-    role = asked_role(folded)
+    role, focus = asked_role(folded), tuple(focus_nouns(folded))
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
                          bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
-                         tuple(focus_nouns(folded)), role, role and role_place(folded, role), dated_event(folded),
+                         focus, role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
-                         asked_names(folded))
+                         tuple(name for name in asked_names(folded) if name not in focus))
 
 
 # A Chinese question says it asks: a question word, a question particle or a question mark.
@@ -345,12 +353,15 @@ def states_quantity(sentence: str | Sentence) -> bool:
 
 def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     """The sentence could answer a how-many or when question: it states a number of the asked
-    unit (see states_asked_unit), a date of the asked event for a when-question, or else some quantity."""
+    unit (see states_asked_unit), a date of the asked event for a when-question, an ordinal for a
+    rank (第几), or else some quantity."""
     s = read(sentence)
     if frame.unit_pattern is not None:
         return states_asked_unit(frame, s)
     if frame.wants_date:  # a date, in a sentence naming the event it dates ("2014年成立" for "哪一年成立")
         return bool(STATES_DATE.search(s.folded)) and (frame.event is None or mentions_event(frame.event, s.folded))
+    if ASKS_ORDINAL.search(frame.folded) and STATES_ORDINAL.search(s.folded):
+        return True
     return bool(STATES_QUANTITY.search(s.folded))
 
 
@@ -554,7 +565,11 @@ def asked_names(question: str) -> tuple[str, ...]:
     about something the archive lacks (a left-out article's people and places)."""
     return tuple(dict.fromkeys(w for w, flag in _pos_words(question)
                                if (flag.startswith("nr") or flag in ("ns", "nt", "nz"))
-                               and len(w) >= 2 and w not in _GENERIC_WORDS))
+                               and len(w) >= 2 and w not in _NO_NAMES))
+
+
+# Words jieba may tag as names that name a kind, not one thing: 城市 and 都市 (ns), 县, 社区.
+_NO_NAMES = _GENERIC_WORDS | CLASS_NOUNS | frozenset(kind.name for kind in PLACE_KINDS)
 
 
 def mentions_names(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:

@@ -438,6 +438,35 @@ def test_asked_names_are_the_questions_proper_names(question, names):
     assert analyse(question).names == names
 
 
+def test_the_kind_asked_for_is_no_name_the_answer_must_repeat():
+    # jieba tags 城市 and 都市 as place names: they name a kind, and the answer names a city ("在雅典举行").
+    assert analyse("2004年的奧運會是在哪一個城市舉行的?").names == ()
+    assert analyse("阿拉巴马州人口最多的都市是哪一个?").names == ("阿拉巴马州",)
+    # A focus noun jieba tags as a name is the answer's kind too: 哪个海港 -> 基斯马尤.
+    frame = analyse("索马里最大的海港是哪一个?")
+    assert "海港" in asked_names(frame.folded) and "海港" in frame.focus and frame.names == ("索马里",)
+
+
+@pytest.mark.parametrize("sentence", ["中国在其东汉时期发展出较为成熟的青瓷制法。", "城中央有镇淮楼，始建于南宋。",
+                                      "清同治年间改称镇淮楼。", "康熙年间形成三个将军辖区。", "至宋代末逐渐失去军事色彩。",
+                                      "自19世纪晚期，天城文被定为标准书写系统。", "盘古大陆在侏罗纪开始分裂。",
+                                      "元朝正式称孟子为亚圣。"])
+def test_a_period_of_history_dates_an_event(sentence):
+    assert states_asked_value(analyse("这是什么时候的事?"), sentence)
+
+
+@pytest.mark.parametrize("sentence", ["中华民国政府迁台。", "三国领导人举行会谈。", "他说这件事很重要。"])
+def test_names_of_states_are_no_periods(sentence):
+    assert not states_asked_value(analyse("这是什么时候的事?"), sentence)
+
+
+def test_a_rank_is_stated_as_an_ordinal_and_billions_are_amounts():
+    rank = analyse("东京证券交易所是全球第几大证券交易所?")
+    assert states_asked_value(rank, "东京证券交易所是全球第二大证券交易所。")
+    assert not states_asked_value(rank, "东京证券交易所是全球重要的证券交易所。")
+    assert states_asked_value(analyse("掠夺经济资源达多少美元?"), "价值达80亿美元。")
+
+
 def test_every_asked_name_must_occur_whole_somewhere():
     frame = analyse("凡尔赛条约中，德国被要求付多少赔偿?")
     assert mentions_names(frame, ["《凡爾賽和約》签订。", "德国须赔款1320亿金马克。"])
