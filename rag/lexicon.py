@@ -58,8 +58,11 @@ DYNASTY_TIME_ENDS = "朝代末初"
 REIGN_TIME_END = "年间"  # after a reign's name (two characters): 康熙年间, 同治年间
 GEOLOGICAL_PERIODS = tuple("寒武纪 奥陶纪 志留纪 泥盆纪 石炭纪 二叠纪 三叠纪 侏罗纪 白垩纪 古近纪 新近纪 第四纪".split())
 # Reporters vary the verb: a meeting 举行 in the question is 召开 in the article.
-SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"), ("成立", "组建", "创建", "建立", "创办", "设立", "创立"),
-               ("开始", "启动", "开启", "推行", "实施", "年起", "月起", "日起"))
+SAME_EVENTS = (("举行", "举办", "召开", "开幕", "开班"),
+               ("成立", "组建", "创建", "建立", "创办", "设立", "创立", "设置", "改设"),
+               ("开始", "启动", "开启", "推行", "实施", "年起", "月起", "日起"),
+               ("兴建", "修建", "始建", "建造", "建成", "建于", "动工", "开工"),
+               ("颁布", "公布", "发布", "颁行"), ("产生", "形成", "出现"))
 # Verbs of aspect: they say that something begins or goes on, not what happens.
 ASPECT_VERBS = frozenset("开始 正式 首次 陆续 逐渐 继续 重新 着手".split())
 

@@ -237,10 +237,12 @@ def dated_event(question: str) -> str | None:
     if not m:
         return None
     words = [(w, flag) for start, end, w, flag in _content_words(question) if m.start(1) <= start and end <= m.end(1)]
-    if len(words) > 1 and words[0][0] in _ASPECT_VERBS:
-        words = [(words[1][0], "v")]  # '哪一年开始动工': 开始 says when it began; the event is 动工 (jieba: n)
-    verbs = [w for w, flag in words if flag.startswith("v")]
-    return verbs[0] if verbs and len(verbs[0]) >= 2 and verbs[0] not in _GENERIC_WORDS else None
+    for i, (word, flag) in enumerate(words):
+        # '哪一年开始动工', '哪一年时开始参加': 开始 says when it began, not what happened; the word
+        # after it is the event, whatever jieba tags it (动工: n).
+        if word not in _ASPECT_VERBS and (flag.startswith("v") or i and words[i - 1][0] in _ASPECT_VERBS):
+            return word if len(word) >= 2 and word not in _GENERIC_WORDS else None
+    return None
 
 
 def mentions_event(event: str, normalised_text: str) -> bool:

@@ -370,6 +370,17 @@ def test_aspect_verbs_do_not_name_the_dated_event():
     assert analyse("会通河在哪一年开始动工?").event == "动工"
     assert analyse("南加大的多媒体部门是于何时创立?").event == "创立"
     assert mentions_event("创立", "该部门于2001年成立。")
+    # Wherever the aspect verb stands ('哪一年时开始参加'), the event is what follows it; alone, none.
+    assert analyse("卡尔梅克人于哪一年时开始参加德国国防军?").event == "参加"
+    assert analyse("哪一年正式成立?").event == "成立"
+    assert analyse("这项工作是什么时候开始的?").event is None
+
+
+@pytest.mark.parametrize("event, sentence", [("兴建", "镇淮楼始建于南宋。"), ("颁布", "1684年，清廷公布渡台禁令。"),
+                                             ("设置", "1993年12月，撤销景洪县，改设景洪市。"),
+                                             ("产生", "自此形成了所谓“汉地十八省”的格局。")])
+def test_reporters_vary_the_verb_of_an_event(event, sentence):
+    assert mentions_event(event, sentence)
 
 
 def test_who_did_it_asks_no_role_of_the_thing_done():
