@@ -132,7 +132,9 @@ def main() -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_root)], check=False)
     if runs["today"][0]["inputs_sha256"] != runs["now"][0]["inputs_sha256"]:
         raise SystemExit("the two checkouts embed different input texts: their timings do not compare")
-    cos = (old_vectors * new_vectors).sum(axis=1)
+    # True cosines: the old torch bfloat16 encoder normalised in bfloat16, so its norms are off by ~0.2%.
+    cos = (old_vectors * new_vectors).sum(axis=1) / (
+        np.linalg.norm(old_vectors, axis=1) * np.linalg.norm(new_vectors, axis=1))
     from rag.util import machine_description  # HEAD's: this script runs from HEAD's checkout
 
     report = {"machine": machine_description(), "revs": {"today": args.rev, "now": head},
