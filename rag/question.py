@@ -93,6 +93,7 @@ class QuestionFrame:
     # the kind of thing asked for is the answer's category, which the answer need not repeat, even
     # where jieba tags it as a name; the focus check weighs it.
     names: tuple[str, ...] = ()
+    wants_ordinal: bool = False  # "排名第几 / 第几大": a rank, stated as an ordinal ("第二大")
 
     @property
     def asks_value(self) -> bool:
@@ -109,7 +110,8 @@ def analyse(question: str) -> QuestionFrame:
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
-                         tuple(name for name in asked_names(folded) if name not in focus))
+                         tuple(name for name in asked_names(folded) if name not in focus),
+                         wants_ordinal=bool(ASKS_ORDINAL.search(folded)))
 
 
 # A Chinese question says it asks: a question word, a question particle or a question mark.
@@ -362,7 +364,7 @@ def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
         return states_asked_unit(frame, s)
     if frame.wants_date:  # a date, in a sentence naming the event it dates ("2014年成立" for "哪一年成立")
         return bool(STATES_DATE.search(s.folded)) and (frame.event is None or mentions_event(frame.event, s.folded))
-    if ASKS_ORDINAL.search(frame.folded) and STATES_ORDINAL.search(s.folded):
+    if frame.wants_ordinal and STATES_ORDINAL.search(s.folded):
         return True
     return bool(STATES_QUANTITY.search(s.folded))
 
@@ -561,6 +563,10 @@ def is_name_at(text: str, at: int) -> bool:
     return 2 <= len(word) <= 4 and flag in ("n", "j") and following in _SPEECH_VERBS
 
 
+# Words jieba may tag as names that name a kind, not one thing: 城市 and 都市 (ns), 县, 社区.
+_NO_NAMES = _GENERIC_WORDS | CLASS_NOUNS | frozenset(kind.name for kind in PLACE_KINDS)
+
+
 def asked_names(question: str) -> tuple[str, ...]:
     """The proper names the question mentions: words jieba tags as a person, place, organisation or
     other name. An answer names them too, so a question naming what no candidate sentence names is
@@ -568,10 +574,6 @@ def asked_names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w, flag in _pos_words(question)
                                if (flag.startswith("nr") or flag in ("ns", "nt", "nz"))
                                and len(w) >= 2 and w not in _NO_NAMES))
-
-
-# Words jieba may tag as names that name a kind, not one thing: 城市 and 都市 (ns), 县, 社区.
-_NO_NAMES = _GENERIC_WORDS | CLASS_NOUNS | frozenset(kind.name for kind in PLACE_KINDS)
 
 
 def mentions_names(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
