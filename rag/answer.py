@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v8.json"  # in rag/params/ (v7 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v9.json"  # in rag/params/ (v8 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -202,10 +202,27 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     asked = [check for check in CHECKS if check.asked(frame)]
     reads = [q.Sentence(s.text) for s in sentences]  # each sentence normalised once, for every check
     in_passage = {check.name: passage_holds(check, frame, hits[:HITS_CONSIDERED]) for check in asked if check.in_passage}
-    return [Candidate(s, cos, rank_of[sid], overlap,
-                      {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
-                      read)
-            for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
+    cands = [Candidate(s, cos, rank_of[sid], overlap,
+                       {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
+                       read)
+             for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
+    return reasons_next_door(cands) if frame.wants_reason else cands
+
+
+NEXT_DOOR = 0.5  # how far a sentence passes the reason check when only a sentence touching it gives the cause
+
+
+def reasons_next_door(cands: list[Candidate]) -> list[Candidate]:
+    """A why-question's sentence passes the reason check in part (NEXT_DOOR) when the sentence just
+    before or after it gives the cause: news tells an action and its cause in neighbouring sentences
+    ('改革前…铺设了8类网格。但由于网格员待遇低…'), and the quote then holds both (news_units)."""
+    gives = {(c.sentence.source, c.sentence.start, c.sentence.end) for c in cands if c.holds.get("reason") == 1}
+    starts = {(src, start) for src, start, _ in gives}
+    ends = {(src, end) for src, _, end in gives}
+    return [dataclasses.replace(c, holds={**c.holds, "reason": NEXT_DOOR})
+            if not c.holds.get("reason") and ((c.sentence.source, c.sentence.end) in starts
+                                              or (c.sentence.source, c.sentence.start) in ends) else c
+            for c in cands]
 
 
 def checked(frame: q.QuestionFrame, asked: list[Check], sentence: q.Sentence) -> dict[str, float]:
@@ -351,8 +368,10 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
 def lacks_value(chosen: Candidate, neighbour: Candidate) -> bool:
     """A how-many or when question's sentence states no such value and the sentence next to it does:
     news and encyclopedic writing give an event's date or count once, in the sentence that opens it
-    ('1976年10月30日，在庆祝…大会上…。铁道部随即…请示…。')."""
-    return chosen.holds.get("value") == 0 and bool(neighbour.holds.get("value"))
+    ('1976年10月30日，在庆祝…大会上…。铁道部随即…请示…。'). Likewise a why-question's sentence and
+    the neighbour that gives its cause (reasons_next_door)."""
+    return (chosen.holds.get("value") == 0 and bool(neighbour.holds.get("value"))) or \
+        (chosen.holds.get("reason") == NEXT_DOOR and neighbour.holds.get("reason") == 1)
 
 
 def refers_back(folded: str) -> bool:

@@ -167,8 +167,11 @@ WENT_WRONG_NOUNS = ("问题", "症结", "毛病", "差距", "短板", "根源", 
 # --- reasons and ways ---------------------------------------------------------------------------
 
 # Words that give a cause or a purpose (由于…导致, 为了, 随着; 让 and 使 give an effect's cause).
+# Each counts as a whole word only, as jieba segments the sentence: 伴随着 accompanies, 使用 uses,
+# 成为了 becomes, 转让 transfers; so the compounds that do give a cause are listed too (使得, 之所以).
 CAUSE_WORDS = ("因为 由于 原因 导致 造成 所以 因此 旨在 目的 为了 随着 随之 针对 为此 以便 从而 得益于 源于 谐音 "
-               "让 使 在于 否则 不然").split()
+               "让 使 在于 否则 不然 "
+               "使得 促使 迫使 致使 是因为 之所以 关键在于 起源于 来源于 以致 以免 为的是 以此 以期 借以 用以").split()
 # 为 ends these verbs of naming: '又称为什么' asks what it is called, not why.
 NAMING_VERB_ENDS = frozenset("称名成作视改定列分认译叫转变更")
 # Phrases that ask how something is done.

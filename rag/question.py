@@ -306,11 +306,17 @@ def head_noun(phrase: list[tuple[int, int, str, str]], start: int) -> str | None
     """After 多少/几/哪: the noun the phrase opens with. None when it opens with a verb: that is the
     asked event ('哪一年加入'), which the value check holds to its date (dated_event), or a clause
     about the thing ('哪一家位于韩国'); either way no noun the answer must repeat. A word glued to
-    the measure word ('哪份文件' segmented 份文件) keeps the part after it."""
+    the measure word ('哪份文件' segmented 份文件) keeps the part after it, with the next word when
+    that part is one character ('多少名楼栋长' segmented 名楼/栋长 -> 楼栋长)."""
     if not phrase or not names_thing(phrase[0][3]):
         return None
-    w_start, _, text, _ = phrase[0]
-    return text[start - w_start:] if w_start < start and len(text) - (start - w_start) >= 2 else text
+    w_start, w_end, text, _ = phrase[0]
+    if w_start < start:
+        rest = text[start - w_start:]
+        if len(rest) < 2 and len(phrase) > 1 and phrase[1][0] == w_end:  # 多少名楼栋长 segmented 名楼/栋长
+            rest += phrase[1][2]
+        return rest if len(rest) >= 2 else text
+    return text
 
 
 def names_thing(tag: str) -> bool:
@@ -405,10 +411,10 @@ _PLACE_WORD = re.compile(r"\w{2,}(?:" + _any(k.name for k in PLACE_KINDS if k.en
                          r"|\w*(?:" + _any(k.name for k in PLACE_KINDS if k.ends_place == "any") + ")")
 
 
-# "为什么 / 因为什么 / 什么原因" ask for a reason; a sentence gives one with a cause or purpose word.
-# A reason the article never gives leaves only sentences restating the premise ("张斌被授予
-# 全国见义勇为模范" for "张斌因为什么事迹被授予…").
-ASKS_REASON = re.compile(r"因为什么|什么原因|原因是|\bwhy\b", re.I)
+# "为什么 / 因为什么 / 什么原因" ask for a reason, "目的是什么 / 为了什么" for a purpose; a sentence gives
+# either with a cause or purpose word. A reason the article never gives leaves only sentences
+# restating the premise ("张斌被授予全国见义勇为模范" for "张斌因为什么事迹被授予…").
+ASKS_REASON = re.compile(r"因为什么|什么原因|原因是|(?:目的|用意|初衷)(?:是|是什么|何在|在哪)|为了什么|\bwhy\b", re.I)
 # 为什么 / 为何 ask why, except where 为 ends a verb of naming ('又称为什么', '名为什么': what it is
 # called) or the words close the question after a noun ('决策机构为何?': what it is).
 _WHY = re.compile(r"为(?:什么|何)")
@@ -422,7 +428,30 @@ def asks_reason(question: str) -> bool:
         if before not in _NAMING_VERB_ENDS and not (closes and before not in ("", "是")):
             return True
     return bool(ASKS_REASON.search(question))
-STATES_REASON = re.compile(_any(CAUSE_WORDS) + r"|因(?![\u4e00-\u9fff][制施])")  # 因地制宜, 因村施策: no cause
+_CAUSE_WORDS = frozenset(CAUSE_WORDS)
+_CAUSE_BY_YIN = re.compile(r"因(?![\u4e00-\u9fff][制施])")  # 因病, 因此而: a cause; 因地制宜, 因村施策: none
+
+
+def states_reason(folded: str) -> bool:
+    """The (normalised) sentence has a cause or purpose word, whole: a word jieba segments, so
+    伴随着 and 使用 give no cause while 随着 and 使得 do."""
+    at = 0
+    for word in _plain_words(folded):
+        if word in _CAUSE_WORDS or (word[0] == "因" and _CAUSE_BY_YIN.match(folded, at)):
+            return True
+        at += len(word)
+    return False
+
+
+@lru_cache(maxsize=65536)
+def _plain_words(text: str) -> tuple[str, ...]:
+    """jieba's words of the text (accurate mode, no part of speech: cheaper than _pos_words)."""
+    import jieba
+
+    from .text import _jieba
+
+    _jieba()
+    return tuple(jieba.lcut(text))
 
 
 # "怎样 / 如何 / 通过什么途径" ask how something is done; the words right after name what is done.
@@ -450,7 +479,7 @@ def names_action(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
 
 def gives_asked_reason(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """False when a why-question's texts hold no cause or purpose word at all."""
-    return not frame.wants_reason or any(STATES_REASON.search(read(text).folded) for text in texts)
+    return not frame.wants_reason or any(states_reason(read(text).folded) for text in texts)
 
 
 def asked_place_kinds(question: str) -> str | None:

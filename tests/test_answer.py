@@ -211,7 +211,9 @@ def test_where_and_why_questions_quote_the_sentence_of_the_asked_kind_first():
     assert max(cands, key=lambda c: c.score).sentence.text == texts[1]
     texts = ["改革前,全市12个单位铺设了8类网格。", "但由于网格员待遇低、不专职,导致力量分散。"]
     _, cands = frame_and_candidates("改革前网格力量为什么分散?", texts, [0.62, 0.56])
-    assert max(cands, key=lambda c: c.score).sentence.text == texts[1]
+    assert texts[1] in select_quotes(cands, 1.0, min_confidence=0.0)[0].text  # with the sentence before it, or alone
+    _, cands = frame_and_candidates("改革前网格力量为什么分散?", texts, [0.72, 0.56])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]  # its cause comes with it
 
 
 def test_the_place_bonus_does_not_promote_a_sentence_into_the_place_check():
@@ -289,3 +291,15 @@ def test_a_when_answer_without_its_date_is_quoted_with_the_neighbour_that_gives_
     assert (first.start, first.text) == (0, texts[0] + texts[1])
     _, cands = frame_and_candidates("铁道部请示命名什么?", texts, [0.4, 0.8, 0.3])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # no value asked: the sentence alone
+
+
+def test_a_why_sentence_whose_neighbour_gives_the_cause_passes_in_part_and_is_quoted_with_it():
+    texts = ["幼儿园一放假就因为孩子没人照顾发愁。", "现在社区为孩子们提供了活动场所。", "社区还开了食堂。"]
+    frame, cands = frame_and_candidates("社区为什么给孩子们提供活动场所?", texts, [0.3, 0.8, 0.2])
+    held = {c.sentence.text: c.holds["reason"] for c in cands}
+    assert held == {texts[0]: 1.0, texts[1]: answer.NEXT_DOOR, texts[2]: 0.0}
+    assert confidence(frame, cands) == pytest.approx(0.8)  # the best sentence passes through its neighbour: no penalty
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, texts[0] + texts[1] + texts[2])  # the cause, the sentence, its continuation
+    _, cands = frame_and_candidates("社区提供了什么?", texts, [0.3, 0.8, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # no why: the sentence alone

@@ -310,7 +310,9 @@ def test_a_bare_title_keeps_the_body_it_belongs_to(question, role):
 
 @pytest.mark.parametrize("question, wants", [("向阳村为什么要办编织袋加工厂?", True), ("张斌是因为什么事迹获奖的?", True),
                                              ("Why did the village build a factory?", True),
-                                             ("小女孩是怎么被救出来的?", False), ("向阳村办了什么厂?", False)])
+                                             ("擂台赛的目的是什么?", True), ("设立基金的用意何在?", True),  # a purpose
+                                             ("小女孩是怎么被救出来的?", False), ("向阳村办了什么厂?", False),
+                                             ("擂台赛的目的地是哪里?", False)])
 def test_why_questions(question, wants):
     assert analyse(question).wants_reason is wants
 
@@ -483,3 +485,13 @@ def test_every_asked_name_must_occur_whole_somewhere():
     assert mentions_names(frame, ["《凡爾賽和約》签订。", "德国须赔款1320亿金马克。"])
     assert not mentions_names(frame, ["《凡尔赛和约》签订。", "法国要求赔款。"])
     assert mentions_names(analyse("村里建了多少亩大棚?"), [])  # no name asked, nothing to miss
+
+
+def test_a_cause_word_counts_only_as_a_whole_word():
+    why = analyse("编织袋加工厂为什么办起来?")
+    assert not gives_asked_reason(why, ["伴随着缝纫机的脚步声,工人们忙碌着。"])  # 伴随 accompanies
+    assert not gives_asked_reason(why, ["老人学会了使用智能手机。"])  # 使用 uses
+    assert not gives_asked_reason(why, ["这里成为了全旗的示范点。"])  # 成为了 becomes
+    assert gives_asked_reason(why, ["随着园区增多,包装袋的用量随之加大。"])
+    assert gives_asked_reason(why, ["园区增多使得包装袋用量加大。"])  # a causal compound
+    assert gives_asked_reason(why, ["各站开展集体祝寿活动,以此引导群众移风易俗。"])  # a purpose
