@@ -17,6 +17,9 @@ Three steps, each reproducible:
             corpus recalibrated on its own probes; the penalty that refuses the most unanswerable
             questions with every corpus within its bound on answerable ones refused (answer-v7.json,
             the names_here check, from answer-v6.json).
+    figures     the figures of the code and params as they stand, replayed from the cache: each
+            corpus at the threshold its own probes give, each seeds QA set at the seeds'. A rule
+            change is measured on every dev set in minutes, without the model.
 
 Each public draw (indexes/squad/<draw>/index) is its own corpus with its own probes; in the fits
 the seeds and the public draws weigh half each.
@@ -701,6 +704,25 @@ def penalty_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, o
     return {"chosen": chosen, "table": table}
 
 
+def replay_figures(pairs: list[tuple[str, str]], params_file: str | None = None) -> dict:
+    """The figures of the code and params as they stand (or of ``params_file``), replayed from the
+    cache: each corpus at the threshold its own probes give, and each of the seeds' QA sets at the
+    seeds' threshold. No model runs, so a rule change is measured on every dev set in minutes."""
+    from rag import answer
+
+    questions, probes = prepare(pairs)
+    params = answer.read_params(params_file)[0] if params_file else answer.PARAMS
+    result = evaluate(questions, probes, params)
+    thresholds = probe_thresholds(probes, params["calibration_absent_percentile"])
+    for fold in dict.fromkeys(q.fold for q in questions if not is_public(q.index)):
+        result[fold] = {**figures([q for q in questions if q.fold == fold], thresholds), "threshold": result["seeds"]["threshold"]}
+    for name, f in result.items():
+        print(f"{name:36s} {f['threshold']:.3f}: first quote {f['first_quote_correct']} / answerable refused "
+              f"{f['answerable_refused']} / unanswerable refused {f['unanswerable_refused']} "
+              f"({f['n_answerable']} + {f['n_unanswerable']})")
+    return result
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="step", required=True)
@@ -733,7 +755,13 @@ def main() -> None:
     pe.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v7.json")
     pe.add_argument("--version", type=int, default=7)
     pe.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
+    fi = sub.add_parser("figures", help="the figures of the code as it stands, replayed from the cache")
+    fi.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    fi.add_argument("--params", default=None, help="a params file instead of the shipped one")
     args = p.parse_args()
+    if args.step == "figures":
+        replay_figures([tuple(x) for x in args.pair], args.params)
+        return
     if args.step == "penalty":
         penalty_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report)
         return

@@ -26,3 +26,19 @@ def test_a_rebuilt_index_keeps_its_caches_and_an_edited_set_does_not(mini_corpus
     assert fit_weights.cache_path(first, qa_set) != before
     (mini_corpus / "page_c.txt").write_text("新的一页\n\n正文内容在这里。\n", encoding="utf-8")
     assert fit_weights.probes_path(build(mini_corpus, tmp_path / "c")) != fit_weights.probes_path(first)
+
+
+def test_figures_replay_the_cached_questions_at_each_corpus_threshold(mini_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(fit_weights, "CACHE", tmp_path / "cache")
+    index = build(mini_corpus, tmp_path / "a")
+    qa_set = tmp_path / "dev.jsonl"
+    qa_set.write_text(
+        '{"id": "d1", "question": "流动图书车借出图书多少册?", "seed": "page_a.txt", "evidence": ["借出图书3600册"], '
+        '"answer": "3600册", "type": "number"}\n'
+        '{"id": "d2", "question": "火星上有几座图书馆?", "seed": null, "evidence": [], "answer": "", '
+        '"type": "unanswerable"}\n', encoding="utf-8")
+    fit_weights.cache(index, qa_set)
+    result = fit_weights.replay_figures([(str(index), str(qa_set))])
+    seeds, dev = result["seeds"], result["dev"]
+    assert (seeds["n_answerable"], seeds["n_unanswerable"]) == (1, 1) and dev["threshold"] == seeds["threshold"]
+    assert 0.0 <= seeds["answerable_refused"] <= 1.0 and seeds["first_quote_correct"] <= 1 - seeds["answerable_refused"]
