@@ -346,9 +346,9 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
         start, end, text = s.start, s.end, s.text
         before, after = by_end.get((s.source, start)), by_start.get((s.source, end))
         if before and len(before.sentence.text) + len(text) <= UNIT_CAP and (
-                ATTRIBUTION.match(text.strip()) or refers_back(c.as_read().folded) or lacks_value(c, before)):
+                ATTRIBUTION.match(text.strip()) or refers_back(c.as_read().folded) or neighbour_gives_asked(c, before)):
             start, text = before.sentence.start, before.sentence.text + text
-        elif after and len(text) + len(after.sentence.text) <= UNIT_CAP and lacks_value(c, after):
+        elif after and len(text) + len(after.sentence.text) <= UNIT_CAP and neighbour_gives_asked(c, after):
             end, text = after.sentence.end, text + after.sentence.text
         if (after := by_start.get((s.source, end))) and after.score >= close \
                 and len(text) + len(after.sentence.text) <= UNIT_CAP:
@@ -365,8 +365,9 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
     return units
 
 
-def lacks_value(chosen: Candidate, neighbour: Candidate) -> bool:
-    """A how-many or when question's sentence states no such value and the sentence next to it does:
+def neighbour_gives_asked(chosen: Candidate, neighbour: Candidate) -> bool:
+    """The neighbour gives what the question asks and the chosen sentence lacks. A how-many or when
+    question's sentence states no such value and the sentence next to it does:
     news and encyclopedic writing give an event's date or count once, in the sentence that opens it
     ('1976年10月30日，在庆祝…大会上…。铁道部随即…请示…。'). Likewise a why-question's sentence and
     the neighbour that gives its cause (reasons_next_door)."""
