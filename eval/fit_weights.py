@@ -652,9 +652,11 @@ SEED_MAX_REFUSED = 0.05  # the issue's bound for the seed pages (0.04 for the pu
 def penalty_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, out: Path, version: int,
                      report: Path) -> dict:
     """One check's penalty on a grid, each corpus at its own recalibrated threshold: the penalty that
-    refuses the most unanswerable questions (mean over the corpora that have them) while no corpus
-    refuses more than its bound of its answerable questions, nor the seeds' dev set on its own (the
-    quality floor test holds it to the seeds' bound). Writes the params with it and a table."""
+    refuses the most unanswerable questions (the seeds and the public draws weighing half each) while
+    no corpus refuses more than its bound of its answerable questions (or than without the penalty,
+    when that is more), nor the seeds' dev set on its own (the quality floor test holds it to the
+    seeds' bound), and no corpus quotes fewer answers first than without it. Writes the params with
+    it and a table. (answer-v7 and v9 were chosen by the plain mean over the corpora, bounds fixed.)"""
     from rag import answer
 
     questions, probes = prepare(pairs)
@@ -672,11 +674,19 @@ def penalty_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, o
         if dev:
             f[DEV_SET] = {**figures(dev, {"seeds": f["seeds"]["threshold"]}), "threshold": f["seeds"]["threshold"]}
 
+    # A corpus already past its bound without the penalty (a DRCD draw at 0.043) may not rise further:
+    # otherwise no penalty is within bounds, and the choice falls to the one refusing the most.
+    bound = {n: max(b, table[0.0][n]["answerable_refused"]) for n, b in bound.items()}
+    weight = corpus_weights([n for n in probes if table[0.0][n]["unanswerable_refused"] is not None])
+
     def scored(penalty: float) -> tuple[bool, float]:
+        """Within: every corpus within its bound, and none quoting fewer answers first than without the
+        penalty (a confidence penalty is there to refuse unanswerable questions, not answered ones).
+        Then the unanswerable questions refused, the seeds and the public draws weighing half each."""
         f = table[penalty]
-        within = all(f[n]["answerable_refused"] <= bound[n] + 1e-9 for n in f)
-        refused = [f[n]["unanswerable_refused"] for n in probes if f[n]["unanswerable_refused"] is not None]
-        return within, float(np.mean(refused))
+        within = all(f[n]["answerable_refused"] <= bound[n] + 1e-9 for n in f) and all(
+            f[n]["first_quote_correct"] >= table[0.0][n]["first_quote_correct"] - 1e-9 for n in f)
+        return within, float(sum(w * f[n]["unanswerable_refused"] for n, w in weight.items()))
 
     chosen = max(table, key=lambda p: (*scored(p), -p))
     params = json.loads(json.dumps(base))
@@ -685,12 +695,13 @@ def penalty_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, o
     write_params(params, out, version, pairs, questions, probes, (
         f"{base_file} with the {check} check's penalty {chosen}, chosen by eval/fit_weights.py penalty: on a grid "
         f"0-{PENALTIES[-1]}, each corpus recalibrated on its own probes (share and gap weight kept), the penalty "
-        f"refusing the most unanswerable questions with every corpus, and the seeds' dev set alone, within its "
-        f"bound on answerable questions refused ({SEED_MAX_REFUSED} seeds, {MAX_REFUSED} public draws). Every "
-        f"other weight is the base's."),
+        f"refusing the most unanswerable questions (the seeds and the public draws weighing half each) with every "
+        f"corpus, and the seeds' dev set alone, within its bound on answerable questions refused ({SEED_MAX_REFUSED} "
+        f"seeds, {MAX_REFUSED} public draws, or a corpus's own figure without the penalty when higher) and no corpus "
+        f"quoting fewer answers first than without it. Every other weight is the base's."),
         fitted_key=f"{check}_penalty_fitted_on", refit_default=False)
     lines = [f"# The {check} penalty ({base_file} otherwise), each corpus at its recalibrated threshold", "",
-             "| penalty | " + " | ".join(f"{n} (bound {bound[n]:g})" for n in bound) + " | mean unanswerable refused |",
+             "| penalty | " + " | ".join(f"{n} (bound {bound[n]:g})" for n in bound) + " | unanswerable refused, seeds and public draws half each |",
              "|---:|" + "---|" * len(bound) + "---:|"]
     for penalty, f in table.items():
         cells = [f"{f[n]['threshold']:.3f}: {f[n]['first_quote_correct']:.3f} / {f[n]['answerable_refused']:.3f} / "

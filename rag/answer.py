@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v9.json"  # in rag/params/ (v8 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v10.json"  # in rag/params/ (v9 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -85,6 +85,8 @@ CHECKS = (
     Check("unit", lambda f: f.unit_pattern is not None, q.states_asked_unit),
     # Any how-many/when question: only a sentence stating such a value can answer.
     Check("value", lambda f: f.asks_value, q.states_asked_value, gate=True),
+    # "注册资本是多少": a value next to what it measures, in one of the most relevant sentences.
+    Check("measured", lambda f: bool(f.measured), q.states_measured, looks=3),
     # "支队长是谁": the role, whole and followed by its holder's name.
     Check("role", lambda f: f.role is not None, lambda f, s: q.names_role(f, [s])),
     # "在哪里 / 哪个县": a place the question does not name, of the asked kind (清水河县).

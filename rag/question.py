@@ -94,6 +94,7 @@ class QuestionFrame:
     # where jieba tags it as a name; the focus check weighs it.
     names: tuple[str, ...] = ()
     wants_ordinal: bool = False  # "排名第几 / 第几大": a rank, stated as an ordinal ("第二大")
+    measured: tuple[str, ...] = ()  # "注册资本是多少" -> 注册资本: a value answers only next to what it measures
 
     @property
     def asks_value(self) -> bool:
@@ -111,7 +112,10 @@ def analyse(question: str) -> QuestionFrame:
                          and not NOT_WHERE.search(folded),
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
                          tuple(name for name in asked_names(folded) if name not in focus),
-                         wants_ordinal=bool(ASKS_ORDINAL.search(folded)))
+                         wants_ordinal=bool(ASKS_ORDINAL.search(folded)),
+                         # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
+                         measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
+                         else ())
 
 
 # A Chinese question says it asks: a question word, a question particle or a question mark.
@@ -265,8 +269,10 @@ def counted_nouns(question: str) -> tuple[str, ...]:
     for start, _, word, flag in _words(question):
         if start < asked.end():
             continue
-        if flag.startswith(_FUNCTION_TAGS) and flag != "eng" or _QUESTION_WORD.fullmatch(word):
-            break  # the phrase ends at punctuation, a particle or the next question word
+        if flag.startswith(_FUNCTION_TAGS) and flag != "eng" or flag == "f" or _QUESTION_WORD.fullmatch(word):
+            # The phrase ends at punctuation, a particle or the next question word, and at a locative:
+            # '多少米之上', '多少人以上' bound the number, they count nothing.
+            break
         phrase.append((word, flag))
     nouns = [w for w, flag in phrase[1:] if flag.startswith("n") and flag != "nr" or flag == "l"]  # not a verb (l: 接待户)
     # The first word, unless a verb alone or with just its object ('多少人参加、', '多少人参加培训'
@@ -280,6 +286,20 @@ def counted_nouns(question: str) -> tuple[str, ...]:
 
 def focus_nouns(question: str) -> list[str]:
     """The nouns a question asks about: '门票价格是多少' -> 门票价格, '有多少粉丝' -> 粉丝, '哪家公司' -> 公司."""
+    return [noun.word for noun in asked_nouns(question) if noun.word not in _GENERIC_WORDS | CLASS_NOUNS
+            and len(noun.word) >= 2]
+
+
+@dataclass(frozen=True)
+class AskedNoun:
+    word: str
+    tag: str  # jieba's part of speech
+    before_measured: bool = False  # right before 多少 and another noun after it ('帝国多少比例')
+
+
+def asked_nouns(question: str) -> list[AskedNoun]:
+    """Each noun next to a question word, once, in order: before 是谁/是多少, bare before 多少,
+    after 多少/几/哪 (+ a measure word)."""
     words = _content_words(question)  # segmented as a whole: a fragment alone segments worse
 
     def inside(m: re.Match) -> list[tuple[int, int, str, str]]:
@@ -288,12 +308,28 @@ def focus_nouns(question: str) -> list[str]:
 
     # Before 是谁/是多少: the last word of the phrase, whatever jieba tags it (处长 comes out as a verb),
     # unless a verb ends there: '负责的是哪个小区' asks what comes after 是, '加起来有多少' a sum.
-    found = [ws[-1][2] for m in _FOCUS_BEFORE.finditer(question)
+    found = [AskedNoun(ws[-1][2], ws[-1][3]) for m in _FOCUS_BEFORE.finditer(question)
              if (ws := inside(m)) and ws[-1][3] not in ("t", "f") and not ends_verb_phrase(ws[-1], question)]
-    found += [ws[-1][2] for m in _FOCUS_BARE.finditer(question) if (ws := inside(m)) and ws[-1][1] == m.end(1)
+    after = [(m.start(), noun) for m in _FOCUS_AFTER.finditer(question) if (noun := head_noun(inside(m), m.start(1)))]
+    found += [AskedNoun(ws[-1][2], ws[-1][3], any(start == m.end(1) for start, _ in after))
+              for m in _FOCUS_BARE.finditer(question) if (ws := inside(m)) and ws[-1][1] == m.end(1)
               and ws[-1][3] in ("n", "nz", "vn")]
-    found += [noun for m in _FOCUS_AFTER.finditer(question) if (noun := head_noun(inside(m), m.start(1)))]
-    return [w for w in dict.fromkeys(found) if w not in _GENERIC_WORDS | CLASS_NOUNS and len(w) >= 2]
+    tag = {w: flag for _, _, w, flag in words}
+    found += [AskedNoun(noun, tag.get(noun, "n")) for _, noun in after]
+    first: dict[str, AskedNoun] = {}
+    for noun in found:
+        first.setdefault(noun.word, noun)
+    return list(first.values())
+
+
+def measured_nouns(question: str) -> tuple[str, ...]:
+    """What a how-many or how-much question measures, which a sentence stating its value names
+    with it: '注册资本是多少' -> 注册资本, '有多少粉丝' -> 粉丝, '多少名楼栋长' -> 楼栋长. A sum of
+    money counts (a company's 200万条 of bags is not its 产值), other classes do not: '面积是多少' is
+    answered by '1200平方米'. Nor does the whole a share is taken of ('帝国多少比例')."""
+    return tuple(noun.word for noun in asked_nouns(question)
+                 if len(noun.word) >= 2 and noun.word not in _GENERIC_WORDS and names_thing(noun.tag)
+                 and (noun.word not in CLASS_NOUNS or noun.word in MONEY_NOUNS) and not noun.before_measured)
 
 
 def ends_verb_phrase(word: tuple[int, int, str, str], question: str) -> bool:
@@ -373,6 +409,13 @@ def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     if frame.wants_ordinal and STATES_ORDINAL.search(s.folded):
         return True
     return bool(STATES_QUANTITY.search(s.folded))
+
+
+def states_measured(frame: QuestionFrame, sentence: str | Sentence) -> bool:
+    """The sentence states a value of what the question measures, naming it: '注册资本是多少' is not
+    answered by '新建600平方米加工车间' in an article about the company, which gives no 注册资本."""
+    s = read(sentence)
+    return states_asked_value(frame, s) and any(mentions(noun, s.folded) for noun in frame.measured)
 
 
 COUNTED_NEARBY = 4  # characters allowed between the number and what it counts ("网格236个", "283个党组织")

@@ -303,3 +303,17 @@ def test_a_why_sentence_whose_neighbour_gives_the_cause_passes_in_part_and_is_qu
     assert (first.start, first.text) == (0, texts[0] + texts[1] + texts[2])  # the cause, the sentence, its continuation
     _, cands = frame_and_candidates("社区提供了什么?", texts, [0.3, 0.8, 0.2])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # no why: the sentence alone
+
+
+def test_a_value_of_something_else_lowers_confidence_by_the_measured_penalty():
+    # The article gives the company's bags and workshop, never its 注册资本: a near miss, not an answer.
+    texts = ["村里注册成立了裕阳振农包装制品有限公司,新建600平方米车间,年产包装袋200万条。", "公司带动村民就业。"]
+    stated = [texts[0].replace("新建600平方米车间", "注册资本300万元"), texts[1]]
+    question = "裕阳振农包装制品有限公司的注册资本是多少?"
+    conf = {}
+    for penalty in (0.0, 0.2):
+        answer.use_params({**answer.PARAMS, "checks": {**answer.PARAMS["checks"], "measured": {"bonus": 0.0, "penalty": penalty}}})
+        conf[penalty] = [confidence(*frame_and_candidates(question, t, [0.7, 0.5])) for t in (texts, stated)]
+    assert analyse(question).measured == ("注册资本",)
+    assert conf[0.2][0] == pytest.approx(conf[0.0][0] - 0.2)  # no value of it anywhere
+    assert conf[0.2][1] == pytest.approx(conf[0.0][1])  # the best sentence states it

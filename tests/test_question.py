@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asked_names, mentions_event, mentions_names, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, names_action, names_new_place, names_role, states_asked_unit,
-                          states_asked_value, states_quantity)
+from rag.question import (analyse, asked_names, mentions_event, mentions_names, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, names_action, names_new_place, names_role, states_asked_unit,
+                          states_asked_value, states_measured, states_quantity)
 
 
 @pytest.mark.parametrize("question, nouns", [
@@ -62,7 +62,8 @@ def test_focus_is_matched_after_normalising_traditional_and_width():
 @pytest.mark.parametrize("question, nouns", [("有多少名学员结束了培训?", ("学员",)), ("辽阳村有多少户村民?", ("村民",)),
                                              ("评出了多少个干事创业好班子?", ("干事", "班子")),
                                              ("每人奖励多少钱?呼和浩特市哪位书记?", ()), ("建了多少处设施?", ()),
-                                             ("解决了多少亩地的浇水问题?", ()), ("过了几年成立服务队?", ())])
+                                             ("解决了多少亩地的浇水问题?", ()), ("过了几年成立服务队?", ()),
+                                             ("山地大多高达海拔多少米之上?", ())])  # a locative bounds the number
 def test_counted_nouns(question, nouns):
     assert counted_nouns(question) == nouns
 
@@ -495,3 +496,25 @@ def test_a_cause_word_counts_only_as_a_whole_word():
     assert gives_asked_reason(why, ["随着园区增多,包装袋的用量随之加大。"])
     assert gives_asked_reason(why, ["园区增多使得包装袋用量加大。"])  # a causal compound
     assert gives_asked_reason(why, ["各站开展集体祝寿活动,以此引导群众移风易俗。"])  # a purpose
+
+
+@pytest.mark.parametrize("question, measured", [
+    ("裕阳振农包装制品有限公司的注册资本是多少?", ("注册资本",)),
+    ("李军的抖音号一共有多少粉丝?", ("粉丝",)),
+    ("察哈尔社区一共有多少名楼栋长?", ("楼栋长",)),
+    ("向阳村编织袋厂去年一共赚了多少利润?", ("利润",)),  # a sum of money is measured, though a class noun
+    ("车间的面积是多少?", ()),  # an attribute stated by its value alone: 建成1200平方米的车间
+    ("普鲁士王国的领土占整个帝国多少比例?", ()),  # 帝国 is the whole the share is of
+    ("赤峰干教学习平台是由哪家公司开发建设的?", ()),  # no value asked
+    ("平壤的几所小学自哪一年起停止授课?", ()),  # a date, held to its event instead
+])
+def test_measured_nouns(question, measured):
+    assert analyse(question).measured == measured
+
+
+def test_a_value_answers_only_next_to_what_it_measures():
+    frame = analyse("裕阳振农包装制品有限公司的注册资本是多少?")
+    assert states_measured(frame, "公司注册资本500万元。")
+    assert not states_measured(frame, "新建600平方米加工车间,每年生产销售各类包装袋200万条。")
+    assert not states_measured(frame, "公司的注册资本尚未公布。")  # the noun without a value
+    assert measured_nouns("景区的门票多少钱?") == ("门票",)
