@@ -297,9 +297,11 @@ class AskedNoun:
     before_measured: bool = False  # right before 多少 and another noun after it ('帝国多少比例')
 
 
-def asked_nouns(question: str) -> list[AskedNoun]:
+@lru_cache(maxsize=4096)
+def asked_nouns(question: str) -> tuple[AskedNoun, ...]:
     """Each noun next to a question word, once, in order: before 是谁/是多少, bare before 多少,
-    after 多少/几/哪 (+ a measure word)."""
+    after 多少/几/哪 (+ a measure word). Cached: analyse reads them twice, for the focus and for
+    what is measured."""
     words = _content_words(question)  # segmented as a whole: a fragment alone segments worse
 
     def inside(m: re.Match) -> list[tuple[int, int, str, str]]:
@@ -319,7 +321,7 @@ def asked_nouns(question: str) -> list[AskedNoun]:
     first: dict[str, AskedNoun] = {}
     for noun in found:
         first.setdefault(noun.word, noun)
-    return list(first.values())
+    return tuple(first.values())
 
 
 def measured_nouns(question: str) -> tuple[str, ...]:
