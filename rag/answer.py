@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v10.json"  # in rag/params/ (v9 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v11.json"  # in rag/params/ (v10 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -104,6 +104,9 @@ CHECKS = (
     # a passage that never names it is about something else ("达尔文生于…").
     Check("names_here", lambda f: bool(f.names), lambda f, s: float(q.mentions_names(f, [s])), looks=1,
           in_passage=True),
+    # "有哪些": a sentence that lists. It weighs nothing; a lead sentence that does not list gets the
+    # next sentence, where news gives the items, in its quote (news_units).
+    Check("list", lambda f: f.wants_list, lambda f, s: float(q.lists_items(s))),
 )
 CHECK = {c.name: c for c in CHECKS}
 
@@ -338,7 +341,9 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
     sentence with the next one when that one goes on about its subject ('这种书体被称为…'), and
     with a neighbour that scores nearly as well as the best sentence (NEIGHBOUR_MARGIN): the story's
     next or previous step, often the detail asked, at the cost of one sentence in the same quote.
-    Only sentences among the candidates that touch it in the file are joined."""
+    A list question's lead that lists nothing gets the next sentence, and a clause ending in ； the
+    rest of its sentence (whole_sentence). Only sentences among the candidates that touch it in the
+    file are joined."""
     by_start = {(c.sentence.source, c.sentence.start): c for c in cands}
     by_end = {(c.sentence.source, c.sentence.end): c for c in cands}
     close = best - NEIGHBOUR_MARGIN  # a neighbour scoring this joins (best: the best candidate's score)
@@ -358,13 +363,31 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
         if (before := by_end.get((s.source, start))) and before.score >= close \
                 and len(before.sentence.text) + len(text) <= UNIT_CAP:
             start, text = before.sentence.start, before.sentence.text + text
-        follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) else 0
+        follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) \
+            or c.holds.get("list") == 0 else 0
         if not follow and (after := by_start.get((s.source, end))) and refers_back(after.as_read().folded):
             follow = 1  # the next sentence goes on about this one's subject ('……。这种书体被称为…')
         while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.sentence.text) <= UNIT_CAP:
             end, text, follow = after.sentence.end, text + after.sentence.text, follow - 1
+        start, end, text = whole_sentence(s.source, start, end, text, by_start, by_end)
         units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
     return units
+
+
+def whole_sentence(source: str, start: int, end: int, text: str, by_start: dict, by_end: dict) -> tuple[int, int, str]:
+    """The unit grown, within UNIT_CAP, to the sentence its clauses belong to. A clause ending in ；
+    does not end its sentence: Chinese chains parallel clauses with ； up to the 。, those after it go on
+    with the list ('…用于帮扶；用于扩大再生产；…。') and those before it hold the subject."""
+    while ends_clause(text) and (after := by_start.get((source, end))) and len(text) + len(after.sentence.text) <= UNIT_CAP:
+        end, text = after.sentence.end, text + after.sentence.text
+    while (before := by_end.get((source, start))) and ends_clause(before.sentence.text) \
+            and len(before.sentence.text) + len(text) <= UNIT_CAP:
+        start, text = before.sentence.start, before.sentence.text + text
+    return start, end, text
+
+
+def ends_clause(text: str) -> bool:
+    return text.rstrip().endswith(("；", ";"))
 
 
 def neighbour_gives_asked(chosen: Candidate, neighbour: Candidate) -> bool:

@@ -34,6 +34,22 @@ AGE_UNITS = ("岁", "周岁")
 MONEY_UNITS = ("元", "%", "％", "倍", "成")
 RATE_UNITS = ("%", "％", "成")
 
+# English nouns a how-many question counts, and the Chinese measure words that count each: an
+# English question meets a Chinese answer's count only through them ("How many households" -> 户, 家).
+# Things counted one by one take 个 too, the general measure word (6个分校); people take 名, 人, 位.
+ENGLISH_COUNTED = {
+    **dict.fromkeys("people persons residents members workers volunteers students officers cadres villagers "
+                    "visitors tourists participants trainees children elders staff employees farmers herders "
+                    "policemen teachers doctors soldiers viewers athletes players".split(), ("名", "人", "位")),
+    **dict.fromkeys("households families".split(), ("户", "家")),
+    **dict.fromkeys("companies enterprises firms".split(), ("家", "个")),
+    **dict.fromkeys("vehicles cars trucks".split(), ("辆", "台")),
+    "schools": ("所", "个"), "yuan": ("元",), "tons": ("吨",), "tonnes": ("吨",), "mu": ("亩",), "hectares": ("公顷",),
+    "kilometres": ("公里",), "kilometers": ("公里",), "metres": ("米",), "meters": ("米",), "years": ("年",),
+    "months": ("个月",), "days": ("天",), "hours": ("小时",), "minutes": ("分钟",), "times": ("次",),
+}
+# English words for money: "How much funding" asks for an amount in 元.
+ENGLISH_MONEY = "money funding funds investment income revenue profit profits cost costs subsidy subsidies salary wages budget capital".split()
 # Nouns for money: "收入增长了多少" asks for an amount in 元, or a share or a multiple.
 MONEY_NOUNS = ("收入 工资 薪酬 价格 票价 奖金 利润 费用 资金 经费 成本 收益 产值 投资 补贴 营业额 收费 售价 单价 价钱 租金 "
                "学费").split()
@@ -176,6 +192,8 @@ CAUSE_WORDS = ("因为 由于 原因 导致 造成 所以 因此 旨在 目的 �
 NAMING_VERB_ENDS = frozenset("称名成作视改定列分认译叫转变更")
 # Phrases that ask how something is done.
 HOW_WORDS = ("怎样", "怎么", "如何", "用什么办法", "通过什么", "什么方式", "哪些方式", "哪些措施", "什么措施", "什么办法")
+# Phrases that ask for several things: 有哪些成员单位, 哪几方面, 几个方面, 都送些什么.
+LIST_WORDS = ("哪些", "哪几", "几个方面", "几方面", "些什么", "都有什么", "包括什么")
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
 LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
 

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from .lexicon import (AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES, CAUSE_WORDS,
                       CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, DYNASTIES, DYNASTY_CHARS,
-                      DYNASTY_TIME_ENDS, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
-                      LIGHT_VERBS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
+                      DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
+                      LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
                       SAME_UNITS, SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
@@ -95,6 +95,7 @@ class QuestionFrame:
     names: tuple[str, ...] = ()
     wants_ordinal: bool = False  # "排名第几 / 第几大": a rank, stated as an ordinal ("第二大")
     measured: tuple[str, ...] = ()  # "注册资本是多少" -> 注册资本: a value answers only next to what it measures
+    wants_list: bool = False  # "有哪些 / 哪几方面": several things, which news lists after a lead sentence
 
     @property
     def asks_value(self) -> bool:
@@ -112,7 +113,7 @@ def analyse(question: str) -> QuestionFrame:
                          and not NOT_WHERE.search(folded),
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
                          tuple(name for name in asked_names(folded) if name not in focus),
-                         wants_ordinal=bool(ASKS_ORDINAL.search(folded)),
+                         wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
                          measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
                          else ())
@@ -171,6 +172,26 @@ def asked_unit(question: str) -> re.Match | None:
     return None
 
 
+# "How many farming and herding households have…": the counted noun is among the words after "how
+# many", before the verb or preposition that closes the phrase.
+_ENGLISH_HOW_MANY = re.compile(r"\bhow many\s+([a-z\s-]+)", re.I)
+_ENGLISH_PHRASE_ENDS = frozenset("have has had did do does are were was is will would can could in at on for to from by "
+                                 "with that who".split())
+ENGLISH_ASKS_MONEY = re.compile(rf"\bhow much\s+(?:[a-z-]+\s+){{0,2}}?(?:{_any(ENGLISH_MONEY)})\b", re.I)
+
+
+def english_counted_units(question: str) -> tuple[str, ...]:
+    """The Chinese measure words for what an English how-many question counts ('How many households
+    have…' -> 户, 家), or none."""
+    m = _ENGLISH_HOW_MANY.search(question)
+    for word in (m.group(1).lower().split()[:6] if m else ()):
+        if word in _ENGLISH_PHRASE_ENDS:
+            break
+        if word in ENGLISH_COUNTED:
+            return ENGLISH_COUNTED[word]
+    return ()
+
+
 def asked_unit_pattern(question: str) -> re.Pattern | None:
     asked = asked_unit(question)
     if asked:
@@ -183,6 +204,10 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
         units = MONEY_UNITS
     elif ASKS_PEOPLE.search(question):
         units = SAME_UNITS["人"]
+    elif english := english_counted_units(question):
+        units = english
+    elif ENGLISH_ASKS_MONEY.search(question):
+        units = MONEY_UNITS
     else:
         return None
     return re.compile(NUMBER + r"\s*(?:多|余)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
@@ -501,6 +526,17 @@ def _plain_words(text: str) -> tuple[str, ...]:
 
 # "怎样 / 如何 / 通过什么途径" ask how something is done; the words right after name what is done.
 ASKS_HOW = re.compile(_any(HOW_WORDS))
+ASKS_LIST = re.compile(_any(LIST_WORDS))
+# A sentence that lists: items between 、 or ；, or numbered (一是…二是, 其一, （一）).
+_LISTS_ITEMS = re.compile(r"[、；;]|一是|其一|[（(][一1][）)]")
+
+
+def lists_items(sentence: Sentence) -> bool:
+    """The sentence itself lists things; a list question's sentence that does not is a list's lead,
+    and its items follow (rag.answer.news_units)."""
+    return bool(_LISTS_ITEMS.search(sentence.text))
+
+
 _LIGHT_VERBS = LIGHT_VERBS  # '怎么解决的' is told without 解决 ('办理好密码重置')
 
 

@@ -241,6 +241,28 @@ def test_a_list_lead_is_quoted_with_its_items_within_the_cap():
     assert first.text == "".join(texts)[first.start:first.end]
 
 
+def test_a_list_question_quotes_a_lead_that_lists_nothing_with_the_next_sentence():
+    texts = ["工厂的收益公开进行分配。", "收益主要用于帮扶困难群众、救助重病村民。", "工厂还招了新工人。"]
+    frame, cands = frame_and_candidates("工厂的收益分配到哪些方面?", texts, [0.8, 0.4, 0.2])
+    assert frame.wants_list
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
+    texts = ["工厂的收益用于帮扶、救助和建设。", "收益公开进行分配。", "工厂还招了新工人。"]
+    _, cands = frame_and_candidates("工厂的收益分配到哪些方面?", texts, [0.8, 0.4, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]  # it lists: it stands alone
+
+
+def test_a_clause_ending_in_a_semicolon_is_quoted_to_its_sentences_end():
+    texts = ["一部分用于帮扶党员群众；", "一部分用于扩大再生产；", "其余用于公益事业。", "工厂还招了新工人。"]
+    _, cands = frame_and_candidates("收益用于帮扶谁?", texts, [0.8, 0.3, 0.3, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == "".join(texts[:3])
+    _, cands = frame_and_candidates("收益用于什么再生产?", texts, [0.3, 0.8, 0.3, 0.2])
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, "".join(texts[:3]))  # the clauses before it too
+    texts = ["收益公开分配。", "工厂还招了新工人。"]
+    _, cands = frame_and_candidates("收益分配了吗?", texts, [0.8, 0.3])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]  # a sentence's end stops it
+
+
 def test_a_why_answer_keeps_its_continuation_and_other_answers_do_not():
     texts = ["由于连年干旱,草场退化严重。", "牧民因此减少了牲畜。", "当地还建了水窖。"]
     _, cands = frame_and_candidates("牧民为什么减少牲畜?", texts, [0.8, 0.3, 0.2])

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asked_names, mentions_event, mentions_names, counted_nouns, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, names_action, names_new_place, names_role, states_asked_unit,
-                          states_asked_value, states_measured, states_quantity)
+from rag.question import (analyse, asked_names, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
+                          Sentence, states_asked_value, states_measured, states_quantity)
 
 
 @pytest.mark.parametrize("question, nouns", [
@@ -479,6 +479,36 @@ def test_a_rank_is_stated_as_an_ordinal_and_billions_are_amounts():
     assert states_asked_value(rank, "东京证券交易所是全球第二大证券交易所。")
     assert not states_asked_value(rank, "东京证券交易所是全球重要的证券交易所。")
     assert states_asked_value(analyse("掠夺经济资源达多少美元?"), "价值达80亿美元。")
+
+
+@pytest.mark.parametrize("question, wants", [("八龙湾村的共同体有哪些成员单位?", True),
+                                             ("收益主要分配到哪几方面?", True), ("五送都送些什么?", True),
+                                             ("共同体的成员单位是什么?", False), ("他是哪一年入党的?", False)])
+def test_a_list_question_asks_for_several_things(question, wants):
+    assert analyse(question).wants_list is wants
+
+
+@pytest.mark.parametrize("sentence, lists", [("收益用于帮扶、救助和建设。", True), ("一是完善制度,二是加强考核。", True),
+                                              ("收益用于帮扶困难群众；", True), ("收益公开进行分配。", False)])
+def test_a_sentence_lists_items_between_enumeration_marks(sentence, lists):
+    assert lists_items(Sentence(sentence)) is lists
+
+
+@pytest.mark.parametrize("question, units", [
+    ("How many farming and herding households have the bases helped?", ("户", "家")),
+    ("How many Party organisations and Party members take part?", ("名", "人", "位")),
+    ("How many branch schools does the banner have?", ("所", "个")),
+    ("How many villages have residents?", ()),  # the phrase ends at its verb: residents is not counted
+    ("How many urgent problems were solved?", ())])
+def test_an_english_how_many_question_is_counted_in_chinese_measure_words(question, units):
+    assert english_counted_units(question) == units
+
+
+def test_an_english_count_is_answered_by_a_number_of_its_measure_word():
+    frame = analyse("How many households have the bases helped?")
+    assert states_asked_unit(frame, "基地已带动1万余户农牧民增收。")
+    assert not states_asked_unit(frame, "建立技术服务站20余个。")
+    assert states_asked_unit(analyse("How much funding did the village raise?"), "争取帮扶资金171万元。")
 
 
 def test_every_asked_name_must_occur_whole_somewhere():
