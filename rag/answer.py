@@ -73,6 +73,9 @@ class Check:
     looks: int | None = None
     together: Callable[[q.QuestionFrame, list[q.Sentence]], bool] | None = None
     gate: bool = False
+    # gate: a passing sentence counts this share of the better cosine of a sentence touching it (a value
+    # stated in a short sentence that leaves its story to its neighbour: '7点半直播结束,观看人数将近5000人。').
+    neighbour_share: float = 0.0
     in_passage: bool = False  # holds reads the sentence's passage and article title, not the sentence alone
 
 
@@ -123,6 +126,10 @@ def read_params(name: str = PARAMS_FILE) -> tuple[dict, bytes]:
                        "params file (eval/fit_weights.py writes them)") from None
 
 
+# What a params file sets for each check; a field the file leaves out is 0 (an older file predates it).
+FITTED_CHECK_FIELDS = {"bonus": 0.0, "penalty": 0.0, "neighbour_share": 0.0}
+
+
 def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
     """Set the scoring and confidence weights (the fit script swaps them; answers read them per call)."""
     global QUOTE_MARGIN, RANK_BONUS, OVERLAP_WEIGHT, CONFIDENCE_WEIGHTS, MIN_CONFIDENCE, CHECKS, CHECK, PARAMS, PARAMS_ID, \
@@ -134,8 +141,7 @@ def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
     CONFIDENCE_WEIGHTS = dict(params["confidence"])
     MIN_CONFIDENCE = params["min_confidence"]
     # A check newer than the params file weighs nothing in it: older files keep their figures.
-    CHECKS = tuple(dataclasses.replace(c, **params["checks"].get(c.name, {"bonus": 0.0, "penalty": 0.0}))
-                   for c in CHECKS)
+    CHECKS = tuple(dataclasses.replace(c, **{**FITTED_CHECK_FIELDS, **params["checks"].get(c.name, {})}) for c in CHECKS)
     CHECK = {c.name: c for c in CHECKS}
     PARAMS = params
     PARAMS_ID = {"file": file, "name": params["name"], "version": params["version"],
@@ -267,11 +273,13 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     answer, less the penalty of each check the candidates fail (the README tells the checks)."""
     best = max((c.cosine for c in cands), default=float("-inf"))
     most_relevant = sorted(cands, key=lambda c: (-c.relevance, c.sentence.source, c.sentence.start))
+    touching = None  # built when a gate needs it
     for check in CHECKS:
         if not (check.penalty or check.gate) or not check.asked(frame):
             continue
         if check.gate:
-            able = [c.cosine for c in cands if c.passes(check.name)]
+            touching = touching or Touching(cands)
+            able = [gate_cosine(c, check.neighbour_share, touching) for c in cands if c.passes(check.name)]
             best = max(able) if able else best - check.penalty
         elif check.together is not None:
             best -= check.penalty * (not check.together(frame, [c.as_read() for c in cands]))
@@ -280,6 +288,26 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
     for name, value in answer_features(frame, cands).items():
         best += CONFIDENCE_WEIGHTS[name] * value
     return best
+
+
+class Touching:
+    """The candidates that touch a candidate in its file (the sentence just before and just after)."""
+
+    def __init__(self, cands: list[Candidate]):
+        self.by_start = {(c.sentence.source, c.sentence.start): c for c in cands}
+        self.by_end = {(c.sentence.source, c.sentence.end): c for c in cands}
+
+    def of(self, c: Candidate) -> list[Candidate]:
+        s = c.sentence
+        return [n for n in (self.by_end.get((s.source, s.start)), self.by_start.get((s.source, s.end))) if n]
+
+
+def gate_cosine(c: Candidate, neighbour_share: float, touching: Touching) -> float:
+    """A gated sentence's cosine, moved neighbour_share of the way to a touching sentence's when
+    that is higher: news states a value in a short sentence whose story is told next door."""
+    if not neighbour_share:
+        return c.cosine
+    return max([c.cosine] + [c.cosine + neighbour_share * (n.cosine - c.cosine) for n in touching.of(c)])
 
 
 def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str, float]:
@@ -344,8 +372,8 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
     A list question's lead that lists nothing gets the next sentence, and a clause ending in ； the
     rest of its sentence (whole_sentence). Only sentences among the candidates that touch it in the
     file are joined."""
-    by_start = {(c.sentence.source, c.sentence.start): c for c in cands}
-    by_end = {(c.sentence.source, c.sentence.end): c for c in cands}
+    touching = Touching(cands)
+    by_start, by_end = touching.by_start, touching.by_end
     close = best - NEIGHBOUR_MARGIN  # a neighbour scoring this joins (best: the best candidate's score)
     units = []
     for c in chosen:

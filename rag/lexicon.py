@@ -88,6 +88,9 @@ ASPECT_VERBS = frozenset("开始 正式 首次 陆续 逐渐 继续 重新 着�
 BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
 # How the names of roles held by one person end: the article names the holder next to them.
 PERSON_ROLE_ENDS = ("长", "书记", "主任", "委员", "主席", "员", "老师", "主持人", "女孩", "男孩", "爷爷", "奶奶", "师傅", "医生")
+# Short forms of titles and the full forms articles write: a question asks for the 政委 or the 村支书,
+# the article names the 政治委员 or the 村党支部书记.
+TITLE_SHORT_FORMS = {"政委": "政治委员", "支书": "党支部书记"}
 # How a deputy's title ends (副部长, 副主任): a deputy is another person.
 DEPUTY_TITLE_ENDS = ("长", "书记", "主任", "委员", "队长")
 # A second title between a role and its holder's name ("副部长、干部人事档案中心副主任冀志江").

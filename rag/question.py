@@ -19,7 +19,7 @@ from .lexicon import (AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, A
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
-                      SAME_UNITS, SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
+                      SAME_UNITS, SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, TITLE_SHORT_FORMS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
                       WHERE_AFTER_WHICH_SOME)
 from .text import normalize, tokenize
 
@@ -104,7 +104,7 @@ class QuestionFrame:
 
 
 def analyse(question: str) -> QuestionFrame:
-    folded = normalize(question)  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
+    folded = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     role, focus = asked_role(folded), tuple(focus_nouns(folded))
     return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
                          bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
@@ -117,6 +117,16 @@ def analyse(question: str) -> QuestionFrame:
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
                          measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
                          else ())
+
+
+# Not inside a longer title: the 支书 of 党总支书记 is no short form.
+_SHORT_TITLE = re.compile(f"(?:{_any(TITLE_SHORT_FORMS)})(?![记员])")
+
+
+def full_titles(folded: str) -> str:
+    """The question with short forms of titles written out as articles write them (村支书 ->
+    村党支部书记), so the role, focus and name checks look for the article's words."""
+    return _SHORT_TITLE.sub(lambda m: TITLE_SHORT_FORMS[m.group()], folded)
 
 
 # A Chinese question says it asks: a question word, a question particle or a question mark.

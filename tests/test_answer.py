@@ -241,6 +241,18 @@ def test_a_list_lead_is_quoted_with_its_items_within_the_cap():
     assert first.text == "".join(texts)[first.start:first.end]
 
 
+def test_a_value_stated_next_to_its_story_counts_part_of_that_sentences_cosine():
+    texts = ["李军又一次准时开始直播路况。", "观看人数将近5000人。", "他说要坚持下去。"]
+    frame, cands = frame_and_candidates("李军的直播有多少人观看?", texts, [0.8, 0.4, 0.9])
+    assert confidence(frame, cands) == pytest.approx(0.4)  # the gate: only the sentence stating the value
+    params, _ = answer.read_params("answer-v0.json")
+    params["checks"]["value"]["neighbour_share"] = 0.5
+    answer.use_params(params)
+    assert confidence(frame, cands) == pytest.approx(0.4 + 0.5 * (0.9 - 0.4))  # the better neighbour
+    answer.use_params(*answer.read_params("answer-v0.json"))
+    assert answer.CHECK["value"].neighbour_share == 0.0  # a params file without it resets it
+
+
 def test_a_list_question_quotes_a_lead_that_lists_nothing_with_the_next_sentence():
     texts = ["工厂的收益公开进行分配。", "收益主要用于帮扶困难群众、救助重病村民。", "工厂还招了新工人。"]
     frame, cands = frame_and_candidates("工厂的收益分配到哪些方面?", texts, [0.8, 0.4, 0.2])

@@ -186,6 +186,14 @@ def test_plain_jiao_shenme_asks_for_a_person_only_after_a_persons_title():
     assert analyse("甘其毛都出入境边检站创建的党建品牌叫什么?").role is None
 
 
+def test_a_short_title_asks_for_its_full_form():
+    frame = analyse("碧流台村支书是谁?")
+    assert frame.role == "党支部书记"
+    assert names_role(frame, ["碧流台镇碧流台村党支部书记梁国武接到了电话。"])
+    assert analyse("支队的政委是谁?").role == "政治委员"
+    assert analyse("八龙湾村党总支书记是谁?").role == "党总支书记"  # no 支书 inside a longer title
+
+
 def test_the_officer_of_a_named_place_must_be_named_with_that_place():
     frame = analyse("巴林左旗碧流台镇的党委书记是谁?")
     assert frame.role_place == "流台镇"
