@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v11.json"  # in rag/params/ (v10 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v12.json"  # in rag/params/ (v11 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -107,6 +107,9 @@ CHECKS = (
     # a passage that never names it is about something else ("达尔文生于…").
     Check("names_here", lambda f: bool(f.names), lambda f, s: float(q.mentions_names(f, [s])), looks=1,
           in_passage=True),
+    # "2021年的产值 / 第十五届": the year, edition or quarter the question is pinned to, named in the
+    # passage (or article title) of one of the most relevant sentences.
+    Check("pinned", lambda f: bool(f.pinned), q.states_pinned, looks=3, in_passage=True),
     # "有哪些": a sentence that lists. It weighs nothing; a lead sentence that does not list gets the
     # next sentence, where news gives the items, in its quote (news_units).
     Check("list", lambda f: f.wants_list, lambda f, s: float(q.lists_items(s))),

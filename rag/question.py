@@ -96,6 +96,7 @@ class QuestionFrame:
     wants_ordinal: bool = False  # "排名第几 / 第几大": a rank, stated as an ordinal ("第二大")
     measured: tuple[str, ...] = ()  # "注册资本是多少" -> 注册资本: a value answers only next to what it measures
     wants_list: bool = False  # "有哪些 / 哪几方面": several things, which news lists after a lead sentence
+    pinned: frozenset[str] = frozenset()  # "2021年的产值 / 第十五届": only text naming that year or edition answers
 
     @property
     def asks_value(self) -> bool:
@@ -114,6 +115,7 @@ def analyse(question: str) -> QuestionFrame:
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
                          tuple(name for name in asked_names(folded) if name not in focus),
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
+                         pinned=pins(folded),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
                          measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
                          else ())
@@ -453,6 +455,56 @@ def states_measured(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     answered by '新建600平方米加工车间' in an article about the company, which gives no 注册资本."""
     s = read(sentence)
     return states_asked_value(frame, s) and any(mentions(noun, s.folded) for noun in frame.measured)
+
+
+# "2021年的产值 / 第十五届 / 第三季度": a question pinned to one year, edition or quarter is answered
+# only by text about that one (an article on the 第十四届 says nothing of the 第十五届).
+_PINNED_YEAR = re.compile(r"(?<![0-9])((?:1[0-9]|20)[0-9]{2})年")
+_PINNED_EDITION = re.compile(r"第([〇零一二三四五六七八九十百两0-9]+)([届期批])")
+_PINNED_QUARTER = re.compile(r"([一二三四1-4])季度")
+# Years a news article names by its own date: the asked year may be one of them.
+RELATIVE_YEARS = re.compile(r"今年|去年|前年|明年|当年|同年|本年度")
+
+
+def pins(text: str) -> frozenset[str]:
+    """The years, editions and quarters a (normalised) text names, as '2021年', '15届', '3季度'."""
+    return frozenset([m.group(1) + "年" for m in _PINNED_YEAR.finditer(text)]
+                     + [f"{chinese_number(m.group(1))}{m.group(2)}" for m in _PINNED_EDITION.finditer(text)]
+                     + [f"{chinese_number(m.group(1))}季度" for m in _PINNED_QUARTER.finditer(text)])
+
+
+def chinese_number(numeral: str) -> int:
+    """十三 -> 13, 二十 -> 20, 105 -> 105: the numbers editions and quarters are written in."""
+    if numeral.isdigit():
+        return int(numeral)
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+    total, current = 0, 0
+    for c in numeral:
+        if c in digits:
+            current = digits[c]
+        elif c in "十百":
+            total += (current or 1) * (10 if c == "十" else 100)
+            current = 0
+    return total + current
+
+
+YEARS_SPANNED = 10  # a text naming years this close on both sides of the asked year tells of it too
+
+
+def states_pinned(frame: QuestionFrame, sentence: str | Sentence) -> bool:
+    """The text names every year, edition and quarter the question is pinned to. A year may also be
+    named by a word news uses for it (今年, 去年), which the article's date would have to settle, or
+    lie between two years the text names close together ('1750年建立…1759年废弃' tells of 1755)."""
+    text = read(sentence).folded
+    named = pins(text)
+    years = [int(m.group(1)) for m in _PINNED_YEAR.finditer(text)]
+
+    def spanned(year: int) -> bool:
+        before, after = [y for y in years if y <= year], [y for y in years if y >= year]
+        return bool(before and after) and min(after) - max(before) <= YEARS_SPANNED
+
+    return all(pin in named or (pin.endswith("年") and (RELATIVE_YEARS.search(text) or spanned(int(pin[:-1]))))
+               for pin in frame.pinned)
 
 
 COUNTED_NEARBY = 4  # characters allowed between the number and what it counts ("网格236个", "283个党组织")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rag.question import (analyse, asked_names, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
-                          Sentence, states_asked_value, states_measured, states_quantity)
+                          Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
 @pytest.mark.parametrize("question, nouns", [
@@ -517,6 +517,26 @@ def test_an_english_count_is_answered_by_a_number_of_its_measure_word():
     assert states_asked_unit(frame, "基地已带动1万余户农牧民增收。")
     assert not states_asked_unit(frame, "建立技术服务站20余个。")
     assert states_asked_unit(analyse("How much funding did the village raise?"), "争取帮扶资金171万元。")
+
+
+@pytest.mark.parametrize("question, pinned", [("向阳村编织袋加工厂2021年的产值是多少?", {"2021年"}),
+                                              ("2022年第三季度有哪些人入选?", {"2022年", "3季度"}),
+                                              ("第十三届表彰大会上谁获奖?", {"13届"}), ("他哪一年入党?", set())])
+def test_a_question_is_pinned_to_the_years_editions_and_quarters_it_names(question, pinned):
+    assert analyse(question).pinned == pinned
+
+
+def test_only_text_naming_the_pinned_year_or_edition_answers():
+    edition = analyse("第十五届运动会在哪里举办?")
+    assert states_pinned(edition, "第15届运动会在赤峰举办。")
+    assert not states_pinned(edition, "第十四届运动会在赤峰举办。")
+    year = analyse("2021年的产值是多少?")
+    assert not states_pinned(year, "2020年产值达到100万元。")
+    assert states_pinned(year, "预计今年产值可达150万元。")  # the article's date would settle 今年
+    assert states_pinned(analyse("产值是多少?"), "产值达到100万元。")  # nothing pinned
+    fort = analyse("这里在1755年时是什么?")
+    assert states_pinned(fort, "1750年,法国商人在这里建立了一个要塞,但在1759年将它废弃了。")  # between the two
+    assert not states_pinned(fort, "1700年建城,1800年扩建。")  # too far apart to tell of 1755
 
 
 def test_every_asked_name_must_occur_whole_somewhere():
