@@ -400,18 +400,19 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
             follow = 1  # the next sentence goes on about this one's subject ('……。这种书体被称为…')
         while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.sentence.text) <= UNIT_CAP:
             end, text, follow = after.sentence.end, text + after.sentence.text, follow - 1
-        start, end, text = whole_sentence(s.source, start, end, text, by_start, by_end)
+        start, end, text = whole_sentence(s.source, start, end, text, touching)
         units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
     return units
 
 
-def whole_sentence(source: str, start: int, end: int, text: str, by_start: dict, by_end: dict) -> tuple[int, int, str]:
+def whole_sentence(source: str, start: int, end: int, text: str, touching: Touching) -> tuple[int, int, str]:
     """The unit grown, within UNIT_CAP, to the sentence its clauses belong to. A clause ending in ；
     does not end its sentence: Chinese chains parallel clauses with ； up to the 。, those after it go on
     with the list ('…用于帮扶；用于扩大再生产；…。') and those before it hold the subject."""
-    while ends_clause(text) and (after := by_start.get((source, end))) and len(text) + len(after.sentence.text) <= UNIT_CAP:
+    while ends_clause(text) and (after := touching.by_start.get((source, end))) \
+            and len(text) + len(after.sentence.text) <= UNIT_CAP:
         end, text = after.sentence.end, text + after.sentence.text
-    while (before := by_end.get((source, start))) and ends_clause(before.sentence.text) \
+    while (before := touching.by_end.get((source, start))) and ends_clause(before.sentence.text) \
             and len(before.sentence.text) + len(text) <= UNIT_CAP:
         start, text = before.sentence.start, before.sentence.text + text
     return start, end, text
