@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v12.json"  # in rag/params/ (v11 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v14.json"  # in rag/params/ (v13 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -62,6 +62,8 @@ class Check:
         cosine among passing sentences only; the penalty applies when none passes.
     in_passage: what holds reads is the passage the sentence was found in and its article's title,
         for facts a news or encyclopedia sentence leaves to its context (its subject, named once).
+    jointly: with in_passage, what holds reads is every passage considered, as one text (each of
+        several places asked about may be told in a different article).
     """
 
     name: str
@@ -77,6 +79,7 @@ class Check:
     # stated in a short sentence that leaves its story to its neighbour: '7点半直播结束,观看人数将近5000人。').
     neighbour_share: float = 0.0
     in_passage: bool = False  # holds reads the sentence's passage and article title, not the sentence alone
+    jointly: bool = False
 
 
 # In the order their bonuses are added and their penalties taken (sums in this order). Bonus and
@@ -110,6 +113,13 @@ CHECKS = (
     # "2021年的产值 / 第十五届": the year, edition or quarter the question is pinned to, named in the
     # passage (or article title) of one of the most relevant sentences.
     Check("pinned", lambda f: bool(f.pinned), q.states_pinned, looks=3, in_passage=True),
+    # "第十三届 / 第三季度": the passages considered name another edition, quarter or clause of the
+    # kind (第十四届) and not the asked one: they tell of another event than the one asked about.
+    Check("other_edition", lambda f: any(not pin.endswith("年") for pin in f.pinned), q.names_no_other_edition,
+          in_passage=True, jointly=True),
+    # "苏尼特右旗…": every administrative place the question names, somewhere in the passages considered
+    # (or their articles' titles). A question about a neighbouring banner or village is about another story.
+    Check("places", lambda f: bool(f.places), q.names_places, in_passage=True, jointly=True),
     # "有哪些": a sentence that lists. It weighs nothing; a lead sentence that does not list gets the
     # next sentence, where news gives the items, in its quote (news_units).
     Check("list", lambda f: f.wants_list, lambda f, s: float(q.lists_items(s))),
@@ -244,8 +254,12 @@ def checked(frame: q.QuestionFrame, asked: list[Check], sentence: q.Sentence) ->
 
 
 def passage_holds(check: Check, frame: q.QuestionFrame, hits: list[Hit]) -> list[float]:
-    """How far each hit passes a check that reads a passage with its article's title."""
-    return [check.holds(frame, q.Sentence(f"{hit.title or ''}\n{hit.text}")) for hit in hits]
+    """How far each hit passes a check that reads a passage with its article's title (``jointly``:
+    all the hits' passages read as one text)."""
+    texts = [f"{hit.title or ''}\n{hit.text}" for hit in hits]
+    if check.jointly:
+        return [check.holds(frame, q.Sentence("\n".join(texts)))] * len(hits)
+    return [check.holds(frame, q.Sentence(text)) for text in texts]
 
 
 def word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[float]:

@@ -170,6 +170,14 @@ PLACE_KINDS = (
 # The kinds a question may ask for, and what answers each.
 ASKED_PLACE_KINDS = {k.name: "|".join(k.answered_by) for k in PLACE_KINDS if k.answered_by}
 TITLE_PLACE_ENDS = tuple(k.name for k in PLACE_KINDS if k.title_place)
+# Administrative units: a name ending in one is one place, and its neighbour differs by a character
+# (苏尼特左旗 / 苏尼特右旗, 乌拉特前旗 / 乌拉特后旗).
+ADMINISTRATIVE_ENDS = ("省", "自治区", "自治州", "州", "新区") + TITLE_PLACE_ENDS
+# ... but these words end in a unit's character and name no unit: flags, markets, kinds of area, and
+# 地区, a region as loosely drawn as the writer likes (华北地区, 青海地区, 满洲地区).
+NOT_ADMINISTRATIVE_ENDS = tuple("红旗 国旗 党旗 锦旗 彩旗 军旗 团旗 队旗 超市 城市 都市 夜市 集市 股市 门市 菜市 "
+                                "地区 景区 园区 小区 城区 市区 郊区 辖区 牧区 灾区 展区 校区 片区 街区 库区 矿区 林区 山区 "
+                                "营区 院区 厂区 港区 湖区".split())
 # Words that ask where when they close a "哪些…" question: 哪些省份, 哪些地方.
 WHERE_AFTER_WHICH_SOME = ("省份", "地方", "地区", "城市")
 # Characters that name no place before a kind: 全县, 该村, 各社区, 十个村.

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import (AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES, CAUSE_WORDS,
+from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
+                      CAUSE_WORDS,
                       CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, DYNASTIES, DYNASTY_CHARS,
                       DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
-                      NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
+                      NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
                       SAME_UNITS, SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, TITLE_SHORT_FORMS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
                       WHERE_AFTER_WHICH_SOME)
@@ -97,6 +98,7 @@ class QuestionFrame:
     measured: tuple[str, ...] = ()  # "注册资本是多少" -> 注册资本: a value answers only next to what it measures
     wants_list: bool = False  # "有哪些 / 哪几方面": several things, which news lists after a lead sentence
     pinned: frozenset[str] = frozenset()  # "2021年的产值 / 第十五届": only text naming that year or edition answers
+    places: tuple[str, ...] = ()  # "苏尼特右旗…": administrative places named, which an answer's passage names too
 
     @property
     def asks_value(self) -> bool:
@@ -115,7 +117,7 @@ def analyse(question: str) -> QuestionFrame:
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
                          tuple(name for name in asked_names(folded) if name not in focus),
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
-                         pinned=pins(folded),
+                         pinned=pins(folded), places=named_places(folded),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
                          measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
                          else ())
@@ -457,17 +459,18 @@ def states_measured(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     return states_asked_value(frame, s) and any(mentions(noun, s.folded) for noun in frame.measured)
 
 
-# "2021年的产值 / 第十五届 / 第三季度": a question pinned to one year, edition or quarter is answered
-# only by text about that one (an article on the 第十四届 says nothing of the 第十五届).
+# "2021年的产值 / 第十五届 / 第三季度 / 第十三条": a question pinned to one year, edition, quarter or
+# clause of a rule is answered only by text about that one (an article on the 第十四届 says nothing
+# of the 第十五届, one quoting 第十二条 nothing of 第十三条).
 _PINNED_YEAR = re.compile(r"(?<![0-9])((?:1[0-9]|20)[0-9]{2})年")
-_PINNED_EDITION = re.compile(r"第([〇零一二三四五六七八九十百两0-9]+)([届期批])")
+_PINNED_EDITION = re.compile(r"第([〇零一二三四五六七八九十百两0-9]+)([届期批条款])")
 _PINNED_QUARTER = re.compile(r"([一二三四1-4])季度")
 # Years a news article names by its own date: the asked year may be one of them.
 RELATIVE_YEARS = re.compile(r"今年|去年|前年|明年|当年|同年|本年度")
 
 
 def pins(text: str) -> frozenset[str]:
-    """The years, editions and quarters a (normalised) text names, as '2021年', '15届', '3季度'."""
+    """The years, editions, quarters and clauses a (normalised) text names, as '2021年', '15届', '3季度', '13条'."""
     return frozenset([m.group(1) + "年" for m in _PINNED_YEAR.finditer(text)]
                      + [f"{chinese_number(m.group(1))}{m.group(2)}" for m in _PINNED_EDITION.finditer(text)]
                      + [f"{chinese_number(m.group(1))}季度" for m in _PINNED_QUARTER.finditer(text)])
@@ -486,6 +489,20 @@ def chinese_number(numeral: str) -> int:
             total += (current or 1) * (10 if c == "十" else 100)
             current = 0
     return total + current
+
+
+def names_no_other_edition(frame: QuestionFrame, text: str | Sentence) -> bool:
+    """False when the text names another edition, quarter or clause of the kind the question is pinned
+    to, and not the asked one: an article on the 第十四届 (第二季度, 第十二条) tells of that one, and
+    the question about the 第十三届 is about another story. (Years are left to states_pinned: a
+    history names many, and the asked one may lie between them.)"""
+    named = pins(read(text).folded)
+    return not any(pin not in named and any(_pin_kind(other) == _pin_kind(pin) for other in named)
+                   for pin in frame.pinned if not pin.endswith("年"))
+
+
+def _pin_kind(pin: str) -> str:
+    return pin.lstrip("0123456789")  # '13届' -> '届'
 
 
 YEARS_SPANNED = 10  # a text naming years this close on both sides of the asked year tells of it too
@@ -746,6 +763,49 @@ def asked_names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w, flag in _pos_words(question)
                                if (flag.startswith("nr") or flag in ("ns", "nt", "nz"))
                                and len(w) >= 2 and w not in _NO_NAMES))
+
+
+_ADMINISTRATIVE_END = re.compile(f"(?:{_any(ADMINISTRATIVE_ENDS)})$")
+
+
+_NAME_TAGS = ("nr", "ns", "nt", "nz")  # jieba's person, place, organisation and other names
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+PLACE_NAME_WORDS = 3  # words a place name may be split into ('科/左/中旗', '向阳/村')
+
+
+def named_places(question: str) -> tuple[str, ...]:
+    """The administrative places the question names (苏尼特右旗, 向阳村, 臺北市): two characters or
+    more before the unit, in a word jieba tags as a name or in the pieces it split the name into
+    ('向阳/村', '乌拉/河镇', '科/左/中旗'; not '真抓实干/红旗', '乌兰察布/全市', '在/泉州'). A
+    neighbouring place's name differs from it by one character (苏尼特左旗), so only text naming
+    this place answers a question about it."""
+    words, places = _words(question), []
+    for i, (_, _, word, flag) in enumerate(words):
+        if not (unit := _ADMINISTRATIVE_END.search(word)) or word.endswith(NOT_ADMINISTRATIVE_ENDS):
+            continue
+        name, tags, before = word, [flag], i
+        if len(word) - len(unit.group()) < 2 and not (flag.startswith(_NAME_TAGS) or word == unit.group()):
+            continue  # 全市, 结盟, 乡村: a word, not a piece of a name
+        # Words before it join while the name part is shorter than two characters (科/左/中旗).
+        while len(name) - len(unit.group()) < 2 and before > 0 and i - before < PLACE_NAME_WORDS - 1:
+            before -= 1
+            previous, previous_flag = words[before][2], words[before][3]
+            # A name's pieces: a word tagged as a name, or a single character jieba left alone.
+            if not _CJK_WORD.fullmatch(previous) or previous_flag.startswith(_FUNCTION_TAGS) \
+                    or not (previous_flag.startswith(_NAME_TAGS) or len(previous) == 1):
+                break
+            name, tags = previous + name, tags + [previous_flag]
+        if len(name) - len(unit.group()) >= 2 and any(t.startswith(_NAME_TAGS) for t in tags) \
+                and name not in _NO_NAMES:
+            places.append(name)
+    return tuple(dict.fromkeys(places))
+
+
+def names_places(frame: QuestionFrame, text: str | Sentence) -> bool:
+    """The text names every place of the question, whole or without its unit (呼和浩特市 as 呼和浩特):
+    articles drop the unit of a well-known place, never a character of its name."""
+    folded = read(text).folded
+    return all(place in folded or _ADMINISTRATIVE_END.sub("", place) in folded for place in frame.places)
 
 
 def mentions_names(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:

@@ -133,6 +133,27 @@ def test_a_name_the_best_passage_never_gives_lowers_confidence_and_its_title_is_
     assert all(c.holds["names_here"] == 1.0 for c in cands) and not any(c.holds["names_here"] for c in same)
 
 
+def test_a_place_no_passage_or_title_names_lowers_confidence():
+    # A question about the neighbouring banner, answered from this banner's article at the same cosine.
+    answer.use_params({**answer.PARAMS, "checks": {**answer.PARAMS["checks"], "places": {"bonus": 0.0, "penalty": 0.2}}})
+    texts = ["该旗坚持以党建引领“两新”组织。", "推行“党建+”模式。"]
+    own, cands = frame_and_candidates("苏尼特左旗抓“两新”组织党建用什么模式?", texts, title="苏尼特左旗:党建引领")
+    other, same = frame_and_candidates("苏尼特右旗抓“两新”组织党建用什么模式?", texts, title="苏尼特左旗:党建引领")
+    assert confidence(other, same) == pytest.approx(confidence(own, cands) - 0.2)
+    assert all(c.holds["places"] == 1.0 for c in cands) and not any(c.holds["places"] for c in same)
+
+
+def test_the_places_check_reads_every_passage_considered_as_one():
+    # "X和Y分别…": each place told in its own article; the question is answered when both are there.
+    frame = analyse("杭锦旗和乌拉特中旗分别建了多少处老年食堂?")
+    texts = ["杭锦旗建成老年食堂12处。", "乌拉特中旗建成老年食堂8处。"]
+    sentences = [Passage(f"{i}.txt", "t", "", 0, len(t), t) for i, t in enumerate(texts)]
+    store = sentence_store(sentences, np.eye(2, dtype=np.float32))
+    hits = [Hit(t, f"{i}.txt", 0, len(t), "t", 1.0) for i, t in enumerate(texts)]
+    cands = candidates(hits, store, np.array([0.7, 0.7], dtype=np.float32), frame)
+    assert all(c.holds["places"] == 1.0 for c in cands)
+
+
 def test_the_sentence_stating_the_asked_unit_outranks_the_topic_sentence():
     texts = ["八龙湾村大力发展蔬菜大棚种植。", "50多个现代化温室种植大棚整齐排列。"]
     _, cands = frame_and_candidates("八龙湾村有多少个温室大棚?", texts, [0.75, 0.7])

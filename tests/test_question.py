@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asked_names, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -524,6 +524,43 @@ def test_an_english_count_is_answered_by_a_number_of_its_measure_word():
                                               ("第十三届表彰大会上谁获奖?", {"13届"}), ("他哪一年入党?", set())])
 def test_a_question_is_pinned_to_the_years_editions_and_quarters_it_names(question, pinned):
     assert analyse(question).pinned == pinned
+
+
+def test_a_clause_of_a_rule_pins_the_question_to_it():
+    clause = analyse("哈布其拉嘎查村规民约第十三条写的是什么?")
+    assert clause.pinned == {"13条"}
+    assert not states_pinned(clause, "嘎查“村规民约”第十二条内容这样写道。")
+    assert states_pinned(clause, "村规民约第13条规定红白喜事从简。")
+
+
+def test_text_naming_another_edition_and_not_the_asked_one_tells_of_another_event():
+    edition = analyse("第十三届全国见义勇为英雄模范表彰大会上内蒙古有谁获奖?")
+    assert not names_no_other_edition(edition, "2022年7月,第十四届全国见义勇为英雄模范表彰大会上,张斌被授予模范。")
+    assert names_no_other_edition(edition, "第十三届、第十四届表彰大会")  # names the asked one too
+    assert names_no_other_edition(edition, "表彰大会在北京举行。")  # names none: the pinned check's business
+    quarter = analyse("2022年第三季度中国好人榜上有谁?")
+    assert not names_no_other_edition(quarter, "2022年第二季度中国好人榜发布。")
+    assert names_no_other_edition(analyse("2021年的产值是多少?"), "2020年产值100万元。")  # years: pinned only
+
+
+@pytest.mark.parametrize("question, places", [
+    ("苏尼特右旗抓“两新”组织党建用的是什么模式?", ("苏尼特右旗",)),
+    ("向阳村编织袋加工厂去年实际产值是多少?", ("向阳村",)),  # jieba: 向阳/村
+    ("通辽市科左中旗的村规民约规定礼金最多多少?", ("通辽市", "左中旗")),  # 科/左/中旗: the pieces of a name
+    ("乌拉河镇三季度最后拿到真抓实干红旗了吗?", ("乌拉河镇",)),  # a red flag (红旗) is no banner
+    ("臺北市的市長是誰?", ("台北市",)),
+    ("乌兰察布全市有多少名党员到社区报到?", ()),  # 全市: the whole city, not a name's piece
+    ("中国的镇在什么时候之前有军事的特色?", ()),
+    ("马鞍山旅游景区是哪一年评上4A级的?", ()),  # a scenic area is no administrative unit
+])
+def test_the_administrative_places_a_question_names(question, places):
+    assert named_places(analyse(question).folded) == places
+
+
+def test_a_place_is_named_whole_or_without_its_unit():
+    frame = analyse("呼和浩特市苏尼特右旗有什么新做法?")
+    assert names_places(frame, "呼和浩特苏尼特右旗推行新做法。")
+    assert not names_places(frame, "呼和浩特市苏尼特左旗推行新做法。")  # the neighbouring banner
 
 
 def test_only_text_naming_the_pinned_year_or_edition_answers():
