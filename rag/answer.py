@@ -115,7 +115,7 @@ CHECKS = (
     Check("pinned", lambda f: bool(f.pinned), q.states_pinned, looks=3, in_passage=True),
     # "第十三届 / 第三季度": the passages considered name another edition, quarter or clause of the
     # kind (第十四届) and not the asked one: they tell of another event than the one asked about.
-    Check("other_edition", lambda f: any(not pin.endswith("年") for pin in f.pinned), q.names_no_other_edition,
+    Check("other_edition", lambda f: bool(q.pinned_editions(f)), q.names_no_other_edition,
           in_passage=True, jointly=True),
     # "苏尼特右旗…": every administrative place the question names, somewhere in the passages considered
     # (or their articles' titles). A question about a neighbouring banner or village is about another story.

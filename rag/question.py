@@ -498,7 +498,12 @@ def names_no_other_edition(frame: QuestionFrame, text: str | Sentence) -> bool:
     history names many, and the asked one may lie between them.)"""
     named = pins(read(text).folded)
     return not any(pin not in named and any(_pin_kind(other) == _pin_kind(pin) for other in named)
-                   for pin in frame.pinned if not pin.endswith("年"))
+                   for pin in pinned_editions(frame))
+
+
+def pinned_editions(frame: QuestionFrame) -> list[str]:
+    """The question's pins that are not years: editions, quarters, clauses."""
+    return [pin for pin in frame.pinned if not pin.endswith("年")]
 
 
 def _pin_kind(pin: str) -> str:
