@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
-                      CAUSE_WORDS,
-                      CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, DYNASTIES, DYNASTY_CHARS,
+                      CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, DYNASTIES, DYNASTY_CHARS,
                       DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
@@ -771,8 +770,6 @@ def asked_names(question: str) -> tuple[str, ...]:
 
 
 _ADMINISTRATIVE_END = re.compile(f"(?:{_any(ADMINISTRATIVE_ENDS)})$")
-
-
 _NAME_TAGS = ("nr", "ns", "nt", "nz")  # jieba's person, place, organisation and other names
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 PLACE_NAME_WORDS = 3  # words a place name may be split into ('科/左/中旗', '向阳/村')
