@@ -210,14 +210,18 @@ class SentenceStore:
         """Ids of sentences that overlap [start, end) in source, in file order."""
         return self.store.sentences_within(source, start, end)
 
+    def within_each(self, spans: Sequence[tuple[str, int, int]]) -> list[list[int]]:
+        """``within`` for each (source, start, end), in one query."""
+        return self.store.sentences_within_many(spans)
+
 
 def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
                frame: q.QuestionFrame) -> list[Candidate]:
     """Each sentence of the top passages once, tagged with the best rank it was found at and
     with how far it passes each check the question asks for."""
     rank_of: dict[int, int] = {}
-    for rank, hit in enumerate(hits[:HITS_CONSIDERED]):
-        for sid in store.within(hit.source, hit.start, hit.end):
+    for rank, sids in enumerate(store.within_each([(h.source, h.start, h.end) for h in hits[:HITS_CONSIDERED]])):
+        for sid in sids:
             rank_of.setdefault(sid, rank)
     ids = list(rank_of)
     cosines = (store.vectors.vectors(ids) @ query_vector).tolist() if ids else []

@@ -434,6 +434,22 @@ class MilvusStore:
             self.sentences.cache.put(rows)
         return [row["id"] for row in sorted(rows, key=lambda r: (r["start_offset"], r["id"]))]
 
+    def sentences_within_many(self, spans: Sequence[tuple[str, int, int]]) -> list[list[int]]:
+        """``sentences_within`` for each (source, start, end), in one query."""
+        if not spans:
+            return []
+        by_source: dict[str, list[str]] = {}
+        for source, start, end in spans:
+            by_source.setdefault(source, []).append(f"(start_offset < {int(end)} and end_offset > {int(start)})")
+        expression = " or ".join(f"(source == {_quoted(source)} and ({' or '.join(ranges)}))"
+                                 for source, ranges in by_source.items())
+        rows = self.client.query(self.sentences_name, output_fields=FIELDS + ["vector"], filter=expression)
+        if self.sentences.cache is not None:
+            self.sentences.cache.put(rows)
+        rows.sort(key=lambda r: (r["start_offset"], r["id"]))
+        return [[r["id"] for r in rows if r["source"] == source and r["start_offset"] < end and r["end_offset"] > start]
+                for source, start, end in spans]
+
     def passage_fields(self) -> tuple[list[str], list[str], list[str]]:
         """(source, date, section) of every passage in id order (for filters)."""
         rows: list[dict] = []

@@ -142,11 +142,33 @@ class Retriever:
         ids = np.flatnonzero(allowed) if isinstance(allowed, np.ndarray) else allowed
         dense = self._without(self.data.dense.search(vector, fetch, ids), left_out, candidates)
         if mode == "dense":
-            return dense
+            return self._rescored(vector, dense)
         sparse, coverage = self.data.sparse.search(query, fetch, allowed)
         sparse = self._without(sparse, left_out, candidates)
         dense.update(self._cosines(vector, [p for p in sparse if p not in dense]))
-        return fusion.weighted(dense, sparse, KEYWORD_WEIGHT, coverage)
+        return fusion.weighted(self._rescored(vector, dense), sparse, KEYWORD_WEIGHT, coverage)
+
+    def _rescored(self, vector: np.ndarray, dense: dict[int, float]) -> dict[int, float]:
+        """Each dense candidate's cosine raised to its best sentence's: a passage answers a question as
+        well as its best sentence does, and one sentence's match is diluted in a passage's vector (most
+        of all in a vector pooled from its sentences). With encoded passage vectors, recall@1 0.910 ->
+        0.925 on the seeds' sets and 0.957 -> 0.970 on a DRCD draw, recall@5 unchanged (README
+        "Pooled passage vectors")."""
+        best = self._best_sentence_cosines(vector, list(dense))
+        return {pid: max(cosine, best.get(pid, cosine)) for pid, cosine in dense.items()}
+
+    def _best_sentence_cosines(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """{passage id: the highest cosine of a sentence in it}, for passages that hold a sentence."""
+        if not ids:
+            return {}
+        passages = self.data.passages
+        rows = passages.many(ids) if hasattr(passages, "many") else [passages[pid] for pid in ids]
+        within = self.sentences.within_each([(p.source, p.start, p.end) for p in rows])
+        flat = [sid for sids in within for sid in sids]
+        if not flat:
+            return {}
+        cosines = dict(zip(flat, (self.sentences.vectors.vectors(flat) @ vector).tolist()))
+        return {pid: max(cosines[sid] for sid in sids) for pid, sids in zip(ids, within) if sids}
 
     def _without(self, scores: dict[int, float], left_out: LeftOut | None, keep: int) -> dict[int, float]:
         """The ``keep`` best of ``scores`` that are not passages of the left-out article."""

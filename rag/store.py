@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numpy as np
+
 from .errors import IndexCorruptError
 from .types import Passage
 
@@ -29,7 +31,7 @@ CREATE TABLE vocab (token TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 """
 # Created after the rows are in: one sort instead of a B-tree update per row.
-INDEXES = "CREATE INDEX sentences_at ON sentences (source, start);"
+INDEXES = "CREATE INDEX sentences_at ON sentences (source, start); CREATE INDEX sources_by_name ON sources (name);"
 _ROW = ("SELECT s.name, a.title, a.section, a.date, a.start, a.text, t.start, t.end "
         "FROM {table} t JOIN articles a ON a.id = t.article JOIN sources s ON s.id = a.source ")
 
@@ -131,6 +133,32 @@ class TextStore:
             "SELECT t.id FROM sentences t JOIN sources s ON s.id = t.source WHERE s.name = ? "
             "AND t.start >= ? AND t.start < ? AND t.end > ? ORDER BY t.start",
             (source, start - self.longest_sentence, end, start))]
+
+    def sentences_within_many(self, spans: Sequence[tuple[str, int, int]]) -> list[list[int]]:
+        """``sentences_within`` for each (source, start, end), in one query: search rescores ~100
+        candidate passages by their sentences, and one query a passage would cost milliseconds."""
+        if not spans:
+            return []
+        values = ",".join(["(?,?,?,?)"] * len(spans))
+        args = [x for i, (source, start, end) in enumerate(spans) for x in (i, source, start, end)]
+        # CROSS JOIN keeps this join order: each span looks its sentences up in the index (source, start).
+        rows = self.query(f"WITH q(i, name, lo, hi) AS (VALUES {values}) SELECT q.i, t.id FROM q "
+                          "CROSS JOIN sources s ON s.name = q.name CROSS JOIN sentences t ON t.source = s.id "
+                          "AND t.start >= q.lo - ? AND t.start < q.hi AND t.end > q.lo ORDER BY q.i, t.start",
+                          args + [self.longest_sentence])
+        out: list[list[int]] = [[] for _ in spans]
+        for i, sid in rows:
+            out[i].append(sid)
+        return out
+
+    def spans(self, table: str, rows: int = 200_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(article, start, end) of every row of ``table`` in id order, as arrays: the layout of passages
+        and sentences without their text (a build pools passage vectors from it)."""
+        parts = [np.array(self.query(f"SELECT article, start, end FROM {table} WHERE id >= ? AND id < ? ORDER BY id",
+                                     (lo, lo + rows)), dtype=np.int64).reshape(-1, 3)
+                 for lo in range(0, len(getattr(self, table)), rows)]
+        spans = np.concatenate(parts) if parts else np.zeros((0, 3), np.int64)
+        return spans[:, 0], spans[:, 1], spans[:, 2]
 
     def passages_per_source(self) -> dict[str, int]:
         return dict(self.query("SELECT s.name, count(*) FROM passages t JOIN articles a ON a.id = t.article "

@@ -104,6 +104,8 @@ def test_sentences_within_every_passage_match(built):
     local, served = built["local"].data.store, built["served"].data.store
     for p in built["local"].data.passages:
         assert served.sentences_within(p.source, p.start, p.end) == local.sentences_within(p.source, p.start, p.end)
+    spans = [(p.source, p.start, p.end) for p in built["local"].data.passages]
+    assert served.sentences_within_many(spans) == local.sentences_within_many(spans)
     assert served.passages_per_source() == local.passages_per_source()
 
 

@@ -40,6 +40,12 @@ def test_sentences_overlapping_a_span_in_file_order(store):
     assert store.sentences_within("c.txt", 0, 100) == []
 
 
+def test_sentences_within_many_spans_in_one_query_answer_each_as_alone(store):
+    spans = [("a.txt", 3, 10), ("c.txt", 0, 100), ("b.txt", 0, 100), ("a.txt", 0, 100), ("a.txt", 10, 14)]
+    assert store.sentences_within_many(spans) == [store.sentences_within(*span) for span in spans]
+    assert store.sentences_within_many([]) == []
+
+
 def test_a_gap_between_an_articles_runs_is_not_stored(tmp_path):
     """Text between two runs of one article belongs to another article: the store keeps blanks there."""
     writer = StoreWriter(tmp_path / "s.sqlite")
