@@ -240,8 +240,9 @@ def write_reports(results: dict, out: Path) -> None:
     lines += [f"| {r['articles']:,} | " + " | ".join(str(r["part_kb_per_article"].get(k, 0)) for k in names) + " |"
               for r in rows]
     phases = sorted({k for r in rows for k in r.get("build_phase_s", {})})
-    lines += ["", "Build seconds by phase (the passage graph is built on a thread while the sentences are embedded; "
-              "`passage_index_after_sentences` is what it took beyond them):", "",
+    lines += ["", "Build seconds by phase (`sentences` encodes the sentences and pools them into passage vectors, "
+              "`passage_vectors` encodes the passages that hold no whole sentence; runs before pooled passage "
+              "vectors have `embed_passages` and `passage_index_after_sentences` instead):", "",
               "| articles | " + " | ".join(phases) + " |", "|---:|" + "---:|" * len(phases)]
     lines += [f"| {r['articles']:,} | " + " | ".join(str(r.get("build_phase_s", {}).get(k, "")) for k in phases) + " |"
               for r in rows]

@@ -2,32 +2,32 @@
 
 Two passes, so nothing the size of the archive is held in Python: the first (rag/reading.py) parses
 the corpus files on worker processes into the text store and the keyword index; the second embeds the
-passages and sentences, read back from the store in blocks, while the passage graph is built on a
-thread beside the sentences. The manifest's ``build_seconds`` says where the time went.
+sentences, read back from the store in blocks, and pools them into passage vectors (rag/pooling.py),
+then builds the passage index. The manifest's ``build_seconds`` says where the time went.
 
-Builds are incremental: a text (a passage or a sentence) whose embedding input is unchanged since the
-previous index at the same place, with the same model, keeps its vector (its very code: the
-quantisers are kept too); only the rest is encoded.
+Builds are incremental: a sentence (or an encoded passage) whose embedding input is unchanged since
+the previous index at the same place, with the same model, keeps its vector (its very code: the
+quantisers are kept too); only the rest is encoded. Pooled passage vectors are pooled anew: it is cheap.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
-from . import corpus
+from . import corpus, pooling
 from .chunking import ChunkingParams
 from .dense import CodesWriter, DenseIndex, DenseParams, VectorCodes, trained_enough
 from .embed import Encoder
 from .errors import CorpusError, RagError
-from .index import (SENTENCE_VECTORS, STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
+from .index import (MANIFEST, SENTENCE_VECTORS, STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
                     read_keys, save_vectors, write_manifest)
 from .milvus import check_reachable, serve_build
 from .reading import KEY_BYTES, keyword_text, read_pass, texts_of, vector_key  # noqa: F401 (part of build's API)
@@ -39,6 +39,7 @@ from .types import Passage
 # Flat to compare. On dev, SQ6 and SQ8 give identical answer figures, SQ4 moves them (README "Archive scale").
 SENTENCE_CODEC = os.environ.get("RAG_SENTENCE_CODEC") or "SQ6"
 BLOCK = 65_536  # texts embedded per block; the first block of sentences trains their quantiser
+PASSAGE_VECTORS = ("pooled", "encoded")  # how a build makes passage vectors (rag/pooling.py)
 
 # {source: file to read it from, or None to leave it out}: the corpus as it will be after an add/remove.
 Changes = dict[str, "Path | None"]
@@ -89,6 +90,16 @@ class Previous:
         pos = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
         return np.where(ordered[pos] == keys, rows[pos], -1)
 
+    def encoded_passage_rows(self, keys: np.ndarray) -> np.ndarray:
+        """``rows("passages", keys)``, but -1 where the previous vector was pooled, not encoded: a pooled
+        vector stands for the sentences around the passage, not for its text."""
+        rows = self.rows("passages", keys)
+        if self.data is None or self.data.manifest.get("passage_vectors") != "pooled":
+            return rows  # an index from before pooling encoded every passage
+        store = self.data.store
+        pooled = pooling.sentence_shares(store.spans("passages"), store.spans("sentences")).pooled
+        return np.where((rows >= 0) & ~pooled[np.maximum(rows, 0)], rows, -1)
+
 
 def previous_index(index_dir: Path, encoder: Encoder) -> Previous:
     """The index at index_dir if it loads and was built by this encoder, else nothing to reuse.
@@ -134,32 +145,47 @@ def embed_block(encoder: Encoder, texts: list[Passage], rows: np.ndarray, reuse:
 
 def embed_pass(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], previous: Previous,
                dense_params: DenseParams, sentence_codec: str, step: Callable[[int], None], folder: Path,
-               clock: "Stopwatch") -> tuple[DenseIndex, VectorCodes, int]:
-    """Second pass: passage vectors into the searched index, sentence vectors into codes (under ``folder``)."""
-    old = previous.data
-    embedded = 0
+               clock: "Stopwatch", pool: bool = True) -> tuple[DenseIndex, VectorCodes, int, int]:
+    """Second pass: sentence vectors into codes (under ``folder``), pooled as they come into the vectors
+    of the passages they make up (rag/pooling.py); the passages that hold no whole sentence are encoded;
+    then the searched passage index. Returns it, the codes, how many texts were encoded, how many pooled.
+    Without ``pool`` every passage is encoded."""
+    shares = (pooling.sentence_shares(store.spans("passages"), store.spans("sentences")) if pool
+              else pooling.Shares.none(len(store.passages)))
     passage_vectors = np.zeros((len(store.passages), encoder.dim), dtype=np.float16)
-    rows = previous.rows("passages", keys["passages"])
-    for lo in range(0, len(store.passages), BLOCK):
-        ids = list(range(lo, min(lo + BLOCK, len(store.passages))))
-        block, n = embed_block(encoder, store.passages.many(ids), rows[lo:lo + len(ids)],
-                               lambda r: old.dense.vectors(r), step)
-        passage_vectors[lo:lo + len(ids)], embedded = block, embedded + n
-    clock.lap("embed_passages")
-    # The passage graph is built on a thread (faiss releases the GIL) while the sentences are embedded:
-    # whichever of the two leaves a core idle, the other fills it.
-    with ThreadPoolExecutor(1, thread_name_prefix="passage-index") as pool:
-        building = pool.submit(DenseIndex.build, passage_vectors, dense_params, old.dense if old else None)
-        codes, n = _sentence_codes(store, encoder, keys, previous, sentence_codec, step, folder / SENTENCE_VECTORS)
-        clock.lap("sentences")
-        dense = building.result()
-    clock.lap("passage_index_after_sentences")
-    return dense, codes, embedded + n
+    pooler = pooling.PassagePooler(shares, passage_vectors)
+    codes, embedded = _sentence_codes(store, encoder, keys, previous, sentence_codec, step, folder / SENTENCE_VECTORS,
+                                      pooler.add)
+    clock.lap("sentences")
+    pooler.finish()
+    pooled = int(shares.pooled.sum())
+    step(pooled)
+    embedded += _encode_passages(store, encoder, shares.encoded, keys, previous, passage_vectors, step)
+    clock.lap("passage_vectors")
+    dense = DenseIndex.build(passage_vectors, dense_params, previous.data.dense if previous.data else None)
+    clock.lap("passage_index")
+    return dense, codes, embedded, pooled
+
+
+def _encode_passages(store: TextStore, encoder: Encoder, ids: np.ndarray, keys: dict[str, np.ndarray],
+                     previous: Previous, out: np.ndarray, step: Callable[[int], None]) -> int:
+    """Vectors of the passages ``ids`` into ``out``: reused when unchanged since the previous index,
+    else encoded. Returns how many were encoded."""
+    rows = previous.encoded_passage_rows(keys["passages"][ids])
+    embedded = 0
+    for lo in range(0, len(ids), BLOCK):
+        block_ids = ids[lo:lo + BLOCK]
+        vectors, n = embed_block(encoder, store.passages.many(block_ids.tolist()), rows[lo:lo + len(block_ids)],
+                                 lambda r: previous.data.dense.vectors(r), step)
+        out[block_ids], embedded = vectors, embedded + n
+    return embedded
 
 
 def _sentence_codes(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], previous: Previous,
-                    spec: str, step: Callable[[int], None], folder: Path) -> tuple[VectorCodes, int]:
-    """Sentence codes block by block, written to ``folder`` as they come (never all in memory). A reused
+                    spec: str, step: Callable[[int], None], folder: Path,
+                    pool: Callable[[int, np.ndarray], None]) -> tuple[VectorCodes, int]:
+    """Sentence codes block by block, written to ``folder`` as they come (never all in memory); each
+    block's vectors go to ``pool`` (first id, vectors) on the way. A reused
     sentence keeps its very code when the old quantiser is kept (trained on enough vectors to hold new
     ones); otherwise its decoded vector is coded anew."""
     old = previous.data.sentence_dense if previous.data else None
@@ -175,6 +201,7 @@ def _sentence_codes(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarr
             ids = list(range(lo, min(lo + BLOCK, len(store.sentences))))
             block_rows = rows[lo:lo + len(ids)]
             vectors, n = embed_block(encoder, store.sentences.many(ids), block_rows, lambda r: old.vectors(r), step)
+            pool(lo, vectors)
             coded = VectorCodes.build(vectors, spec, like=codec)
             kept = np.flatnonzero(block_rows >= 0)
             if codec is old and len(kept):
@@ -206,7 +233,7 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
                 warn: Callable[[str], None] = warn_stderr, incremental: bool = True,
                 changes: Changes | None = None, calibrate: bool = True,
                 dense_params: DenseParams = DenseParams(), sentence_codec: str = SENTENCE_CODEC,
-                backend: dict | None = None,
+                backend: dict | None = None, passage_vectors: str | None = None,
                 read: Callable[..., dict[str, np.ndarray]] = read_pass) -> IndexData:
     """Build and atomically save an index; the previous one stays until the new one is complete.
 
@@ -216,13 +243,16 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
     once those files are added or removed, without touching it yet. With ``calibrate``, the
     manifest records the refusal threshold fitted to this corpus. ``backend`` {"kind": "milvus", "uri",
     "collection"} also serves the index from Milvus (rag/milvus.py), {"kind": "local"} not; None keeps
-    the backend of the index replaced. ``read`` is the first pass (``read_pass``;
+    the backend of the index replaced. ``passage_vectors`` "pooled" (from the sentences' vectors,
+    rag/pooling.py) or "encoded"; None keeps the choice of the index replaced, else pooled. ``read`` is
+    the first pass (``read_pass``;
     rag.distributed.ray_read_pass parses on Ray).
     """
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist; pass --corpus DIR with your pages")
     check_reachable(index_dir, backend)  # fail now, not after hours of embedding
+    passage_vectors = wanted_passage_vectors(index_dir, passage_vectors)
     sources = sources_after(root, changes) if changes else None
     files = corpus.corpus_file_hashes(root, sources)
     folder = new_build_folder(index_dir)
@@ -233,13 +263,14 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         store = TextStore(folder / STORE)
         previous = previous_index(index_dir, encoder) if incremental else Previous()
         step = Progress(len(store.passages) + len(store.sentences), progress)
-        dense, codes, embedded = embed_pass(store, encoder, keys, previous, dense_params, sentence_codec, step,
-                                            folder, clock)
+        dense, codes, embedded, pooled = embed_pass(store, encoder, keys, previous, dense_params, sentence_codec,
+                                                    step, folder, clock, pool=passage_vectors == "pooled")
         save_vectors(folder, dense, codes, keys)
         total = len(store.passages) + len(store.sentences)
         extra = {"sentences": len(store.sentences), "tokenizer": TOKENIZER_VERSION,
                  "sections": [s for (s,) in store.query("SELECT DISTINCT section FROM articles ORDER BY section")],
-                 "build": {"embedded": embedded, "reused": total - embedded}, "build_seconds": clock.seconds,
+                 "build": {"embedded": embedded, "reused": total - embedded - pooled, "pooled": pooled},
+                 "passage_vectors": passage_vectors, "build_seconds": clock.seconds,
                  "dense": dense_params.as_dict(), "sentence_codec": sentence_codec}
         manifest = make_manifest(
             model={"name": encoder.name, "fingerprint": encoder.fingerprint, "dim": encoder.dim},
@@ -258,6 +289,19 @@ def build_index(root: Path, index_dir: Path, encoder: Encoder, params: ChunkingP
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return data
+
+
+def wanted_passage_vectors(index_dir: Path, asked: str | None) -> str:
+    """``asked`` if given, else what the index at index_dir records (so `rag index add` keeps it), else pooled."""
+    if asked is None:
+        try:
+            asked = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8")).get("passage_vectors")
+        except (OSError, ValueError, AttributeError):
+            asked = None
+        return asked if asked in PASSAGE_VECTORS else PASSAGE_VECTORS[0]
+    if asked not in PASSAGE_VECTORS:
+        raise RagError(f"passage vectors must be one of {', '.join(PASSAGE_VECTORS)}, got {asked!r}")
+    return asked
 
 
 def calibration_of(data: IndexData, encoder: Encoder, index_dir: Path) -> dict | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,11 @@ def test_ask_without_an_answer_says_so_and_shows_the_nearest_passages(built, min
     assert answer["quotes"] == [] and answer["nearest"]
     for h in answer["nearest"]:
         assert read_source(mini_corpus, h["source"])[h["start"]:h["end"]] == h["text"]
+
+
+def test_eval_sets_add_up_whether_listed_after_one_flag_or_repeated():
+    from rag.cli import parser
+
+    assert parser().parse_args(["eval", "--set", "a.jsonl", "b.jsonl"]).sets == [Path("a.jsonl"), Path("b.jsonl")]
+    assert parser().parse_args(["eval", "--set", "a.jsonl", "--set", "b.jsonl"]).sets == [Path("a.jsonl"), Path("b.jsonl")]
+    assert parser().parse_args(["eval"]).sets is None

@@ -11,6 +11,7 @@ import pytest
 
 import rag
 from rag.build import build_index, vector_key
+from rag.pooling import sentence_shares
 from rag.update import add_files
 from rag.cli import main
 from rag.testing import FakeEncoder
@@ -35,6 +36,17 @@ def units(data) -> int:
     return len(data.passages) + len(data.sentences)
 
 
+def encoded_texts(data) -> list:
+    """What a build encodes: every sentence, and the passages holding no whole sentence (the rest are
+    pooled from their sentences' vectors, rag/pooling.py)."""
+    pooled = sentence_shares(data.store.spans("passages"), data.store.spans("sentences")).pooled
+    return [p for p, is_pooled in zip(data.passages, pooled) if not is_pooled] + list(data.sentences)
+
+
+def encoded(data) -> int:
+    return units(data) - data.manifest["build"]["pooled"]
+
+
 def search_results(index_dir: Path, queries=("网格员培训", "群众办事少跑腿", "宣传册")) -> list:
     r = rag.Retriever.load(index_dir, encoder=FakeEncoder(64))
     return [[(h.source, h.start, h.end, round(h.score, 6)) for h in r.search(q, k=5, mode=mode)]
@@ -51,11 +63,13 @@ def edit_paragraph(corpus: Path) -> None:
 def test_unchanged_corpus_encodes_nothing_the_second_time(mini_corpus, tmp_path):
     enc = CountingEncoder()
     first = build_index(mini_corpus, tmp_path / "idx", enc)
-    assert enc.encoded == units(first) and first.manifest["build"] == {"embedded": units(first), "reused": 0}
+    pooled = first.manifest["build"]["pooled"]
+    assert 0 < pooled <= len(first.passages) and enc.encoded == len(encoded_texts(first)) == encoded(first)
+    assert first.manifest["build"] == {"embedded": encoded(first), "reused": 0, "pooled": pooled}
     enc.encoded = 0
     second = build_index(mini_corpus, tmp_path / "idx", enc)
     assert enc.encoded == 0
-    assert second.manifest["build"] == {"embedded": 0, "reused": units(second)}
+    assert second.manifest["build"] == {"embedded": 0, "reused": encoded(second), "pooled": pooled}
 
 
 def test_one_changed_paragraph_reencodes_only_its_units(mini_corpus, tmp_path):
@@ -65,10 +79,10 @@ def test_one_changed_paragraph_reencodes_only_its_units(mini_corpus, tmp_path):
     edit_paragraph(mini_corpus)
     enc.encoded = 0
     after = build_index(mini_corpus, tmp_path / "idx", enc)
-    changed = [u for u in after.passages + after.sentences if vector_key(enc, u) not in old_keys]
+    changed = [u for u in encoded_texts(after) if vector_key(enc, u) not in old_keys]
     assert changed and {u.source for u in changed} == {"page_b.txt"}
     assert all("五趟" in u.text for u in changed)
-    assert enc.encoded == len(changed) < units(after)
+    assert enc.encoded == len(changed) < encoded(after)
 
 
 def test_incremental_result_equals_a_fresh_build(mini_corpus, tmp_path):
@@ -108,10 +122,10 @@ def test_unusable_previous_index_is_ignored(mini_corpus, tmp_path):
     (tmp_path / "idx" / VECTORS).write_bytes(b"garbage")
     enc.encoded = 0
     build_index(mini_corpus, tmp_path / "idx", enc)
-    assert enc.encoded == units(first)  # corrupt: everything embedded again
+    assert enc.encoded == encoded(first)  # corrupt: everything embedded again
     enc.encoded, other = 0, CountingEncoder(32)
     build_index(mini_corpus, tmp_path / "idx", other)
-    assert other.encoded == units(first)  # another model: nothing reused
+    assert other.encoded == encoded(first)  # another model: nothing reused
     assert load_index(tmp_path / "idx").dense.dim == 32
 
 
@@ -126,7 +140,7 @@ def test_vectors_are_not_reused_when_the_recorded_keys_differ(mini_corpus, tmp_p
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     enc.encoded = 0
     build_index(mini_corpus, tmp_path / "idx", enc)
-    assert enc.encoded == units(first)
+    assert enc.encoded == encoded(first)
 
 
 # --- rag index add / remove ------------------------------------------------------

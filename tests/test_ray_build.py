@@ -95,7 +95,9 @@ def test_incremental_reuse_across_engines(local_ray, archive, tmp_path):
         first = build_index(corpus, tmp_path / index, FakeEncoder(64), calibrate=False)
     build_index(corpus, tmp_path / "local", FakeEncoder(64), calibrate=False)
     again = build_index_ray(corpus, tmp_path / "ray", FakeEncoder(64), calibrate=False)
-    assert again.manifest["build"] == {"embedded": 0, "reused": len(first.passages) + len(first.sentences)}
+    pooled = first.manifest["build"]["pooled"]
+    assert again.manifest["build"] == {"embedded": 0, "reused": len(first.passages) + len(first.sentences) - pooled,
+                                       "pooled": pooled}
     assert_same_index(tmp_path / "local", tmp_path / "ray")
     path = sorted(corpus.glob("*.jsonl"))[1]
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -57,5 +57,5 @@ def test_parallel_read_builds_the_serial_index(archive, tmp_path, monkeypatch):
 def test_build_records_where_its_time_went(archive, tmp_path, monkeypatch):
     retriever, _ = build_with_workers(archive, tmp_path / "idx", 2, monkeypatch)
     seconds = retriever.data.manifest["build_seconds"]
-    assert {"read", "embed_passages", "sentences", "passage_index_after_sentences", "save"} <= set(seconds)
+    assert {"read", "sentences", "passage_vectors", "passage_index", "save"} <= set(seconds)
     assert all(v >= 0 for v in seconds.values()) and seconds["read"] > 0
