@@ -93,7 +93,8 @@ def read_question(retriever, text: str, set_name: str = "", item: dict | None = 
 
     read = retriever.read_query(text)
     vector = retriever.encoder.encode_queries([read.dense])[0]
-    hits = retriever._search(read.keywords, vector, retriever.mode, max(5, answer.HITS_CONSIDERED), Filters.of(None, None, None, None), left_out)
+    hits = retriever._search(read.keywords, vector, retriever.mode, max(5, answer.HITS_CONSIDERED),
+                             Filters.of(None, None, None, None), left_out, by_best_sentence=False)  # as answers rank
     return CachedQuestion(item["id"] if item else text, set_name, text, read.keywords, np.asarray(vector), hits,
                           bool(item and item["seed"] is not None))
 

@@ -116,8 +116,9 @@ class Retriever:
         return self._search(read.keywords, vector, mode, k, filters)
 
     def _search(self, query: str, vector: np.ndarray | None, mode: str, k: int, filters: Filters,
-                left_out: LeftOut | None = None) -> list[Hit]:
-        scores = self.score(query, vector, mode, max(k, CANDIDATES), self._allowed(filters), left_out)
+                left_out: LeftOut | None = None, by_best_sentence: bool = True) -> list[Hit]:
+        scores = self.score(query, vector, mode, max(k, CANDIDATES), self._allowed(filters), left_out,
+                            by_best_sentence)
         return [self._hit(pid, score) for pid, score in fusion.ranked(scores)[:k]]
 
     def _allowed(self, filters: Filters) -> np.ndarray | Filters | None:
@@ -133,20 +134,23 @@ class Retriever:
         return filters.mask(self.columns)
 
     def score(self, query: str, vector: np.ndarray | None, mode: str, candidates: int,
-              allowed: np.ndarray | Filters | None = None, left_out: LeftOut | None = None) -> dict[int, float]:
+              allowed: np.ndarray | Filters | None = None, left_out: LeftOut | None = None,
+              by_best_sentence: bool = True) -> dict[int, float]:
         """{passage id: score} from the chosen side(s), among the passages ``allowed`` (a mask, or filters
-        for a backend that applies them) if given, without those of the ``left_out`` article."""
+        for a backend that applies them) if given, without those of the ``left_out`` article. With
+        ``by_best_sentence`` a dense candidate scores as well as its best sentence (``_rescored``)."""
         fetch = candidates * LEFT_OUT_MARGIN if left_out else candidates
         if mode == "keyword":
             return self._without(self.data.sparse.search(query, fetch, allowed)[0], left_out, candidates)
         ids = np.flatnonzero(allowed) if isinstance(allowed, np.ndarray) else allowed
         dense = self._without(self.data.dense.search(vector, fetch, ids), left_out, candidates)
+        rescored = self._rescored if by_best_sentence else (lambda _, scores: scores)
         if mode == "dense":
-            return self._rescored(vector, dense)
+            return rescored(vector, dense)
         sparse, coverage = self.data.sparse.search(query, fetch, allowed)
         sparse = self._without(sparse, left_out, candidates)
         dense.update(self._cosines(vector, [p for p in sparse if p not in dense]))
-        return fusion.weighted(self._rescored(vector, dense), sparse, KEYWORD_WEIGHT, coverage)
+        return fusion.weighted(rescored(vector, dense), sparse, KEYWORD_WEIGHT, coverage)
 
     def _rescored(self, vector: np.ndarray, dense: dict[int, float]) -> dict[int, float]:
         """Each dense candidate's cosine raised to its best sentence's: a passage answers a question as
@@ -213,7 +217,11 @@ class Retriever:
 
     def _answer(self, read: QueryText, vector: np.ndarray, k: int, mode: str, threshold: float, filters: Filters,
                 left_out: LeftOut | None = None) -> Answer:
-        hits = self._search(read.keywords, vector, mode, max(k, answer.HITS_CONSIDERED), filters, left_out)
+        # Answers rank passages by their own vectors: a sentence's cosine is already its own feature in
+        # answer.py, and ranking passages by it too counts it twice (the calibrated threshold rose and
+        # dev lost answerable questions; README "Pooled passage vectors").
+        hits = self._search(read.keywords, vector, mode, max(k, answer.HITS_CONSIDERED), filters, left_out,
+                            by_best_sentence=False)
         frame = analyse(read.keywords)
         candidates = answer.candidates(hits, self.sentences, vector, frame)
         conf = answer.confidence(frame, candidates)

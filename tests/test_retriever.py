@@ -64,3 +64,29 @@ def test_answer_quotes_are_verbatim_sentences(mini_retriever, mini_corpus):
     for q in ans.quotes:
         assert read_source(mini_corpus, q.source)[q.start:q.end] == q.text
     assert len({q.text for q in ans.quotes}) == len(ans.quotes)
+
+
+@pytest.mark.parametrize("query", ["网格员培训", "群众办事少跑腿", "宣传册"])
+def test_a_dense_candidate_scores_as_well_as_its_best_sentence(mini_retriever, query):
+    r = mini_retriever
+    vector = r.encoder.encode_queries([query])[0]
+    plain = r.score(query, vector, "dense", 10, by_best_sentence=False)
+    best = r.score(query, vector, "dense", 10)
+    assert set(best) == set(plain)
+    for pid, cosine in plain.items():
+        p = r.data.passages[pid]
+        sentences = r.sentences.within(p.source, p.start, p.end)
+        top = float((r.sentences.vectors.vectors(sentences) @ vector).max()) if sentences else cosine
+        assert best[pid] == pytest.approx(max(cosine, top))
+
+
+def test_answers_rank_passages_by_their_own_vectors(mini_retriever):
+    """A sentence's cosine is already its own feature in an answer; ranking its passage by it too would count
+    it twice, so the answer's passages are the plain fusion's."""
+    from rag.filters import Filters
+
+    r, question = mini_retriever, "群众办事少跑腿"
+    vector = r.encoder.encode_queries([question])[0]
+    plain = [(h.source, h.start) for h in r._search(question, vector, "hybrid", 5, Filters(), by_best_sentence=False)]
+    assert [(h.source, h.start) for h in r.search(question)] != plain  # the question tells the two apart
+    assert [(h.source, h.start) for h in r.answer(question).hits] == plain
