@@ -43,8 +43,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--milvus-collection", default=None,
                        help="prefix of the index's Milvus collections (default: rag_<index folder name>)")
     build.add_argument("--passage-vectors", choices=("pooled", "encoded"), default=None,
-                       help="pooled from the sentences' vectors (default: 1.8x cheaper build) or encoded (the top "
-                            "passage right more often); default: what the index being replaced used")
+                       help="pooled from their sentences' vectors (1.7x cheaper to build) or encoded (the top "
+                            "passage right more often); default: what the index being replaced used, else pooled")
     build.add_argument("--engine", choices=("local", "ray"), default="local",
                        help="ray: parse and embed as Ray Data stages (pip install -e '.[ray]')")
     build.add_argument("--ray-address", default=None, metavar="ADDR",
