@@ -165,8 +165,7 @@ class Retriever:
         """{passage id: the highest cosine of a sentence in it}, for passages that hold a sentence."""
         if not ids:
             return {}
-        passages = self.data.passages
-        rows = passages.many(ids) if hasattr(passages, "many") else [passages[pid] for pid in ids]
+        rows = self._passages(ids)
         within = self.sentences.within_each([(p.source, p.start, p.end) for p in rows])
         flat = [sid for sids in within for sid in sids]
         if not flat:
@@ -179,10 +178,14 @@ class Retriever:
         if left_out is None:
             return scores
         ids = sorted(scores, key=lambda pid: (-scores[pid], pid))
-        passages = self.data.passages
-        rows = passages.many(ids) if hasattr(passages, "many") else [passages[pid] for pid in ids]
+        rows = self._passages(ids)
         kept = [pid for pid, p in zip(ids, rows) if not left_out.drops(p)]
         return {pid: scores[pid] for pid in kept[:keep]}
+
+    def _passages(self, ids: list[int]) -> list:
+        """Passages by id in one read where the store allows it (an in-memory list has no ``many``)."""
+        passages = self.data.passages
+        return passages.many(ids) if hasattr(passages, "many") else [passages[pid] for pid in ids]
 
     def _cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Exact cosine for passages only keyword search found, so fusion compares like with like."""
