@@ -28,7 +28,7 @@ from .dense import CodesWriter, DenseIndex, DenseParams, VectorCodes, trained_en
 from .embed import Encoder
 from .errors import CorpusError, RagError
 from .index import (MANIFEST, SENTENCE_VECTORS, STORE, IndexData, load_index, make_manifest, new_build_folder, open_parts, publish,
-                    read_keys, save_vectors, write_manifest)
+                    read_keys, save_passage_sentences, save_vectors, write_manifest)
 from .milvus import check_reachable, serve_build
 from .reading import KEY_BYTES, keyword_text, read_pass, texts_of, vector_key  # noqa: F401 (part of build's API)
 from .store import TextStore
@@ -149,9 +149,12 @@ def embed_pass(store: TextStore, encoder: Encoder, keys: dict[str, np.ndarray], 
     """Second pass: sentence vectors into codes (under ``folder``), pooled as they come into the vectors
     of the passages they make up (rag/pooling.py); the passages that hold no whole sentence are encoded;
     then the searched passage index. Returns it, the codes, how many texts were encoded, how many pooled.
-    Without ``pool`` every passage is encoded."""
-    shares = (pooling.sentence_shares(store.spans("passages"), store.spans("sentences")) if pool
-              else pooling.Shares.none(len(store.passages)))
+    Without ``pool`` every passage is encoded. Also saves each passage's run of sentence ids, which
+    search reads to score a passage by its best sentence (``PASSAGE_SENTENCES``)."""
+    layout = store.spans("passages"), store.spans("sentences")
+    save_passage_sentences(folder, pooling.sentence_ranges(*layout))
+    shares = pooling.sentence_shares(*layout) if pool else pooling.Shares.none(len(store.passages))
+    del layout  # a million articles' spans are hundreds of MB
     passage_vectors = np.zeros((len(store.passages), encoder.dim), dtype=np.float16)
     pooler = pooling.PassagePooler(shares, passage_vectors)
     codes, embedded = _sentence_codes(store, encoder, keys, previous, sentence_codec, step, folder / SENTENCE_VECTORS,

@@ -3,8 +3,8 @@
 Layout: ``<index>`` is a symlink to a sibling build folder ``.<name>.<stamp>`` holding
 ``store.sqlite`` (article texts once, passages and sentences as offsets, the keyword vocabulary),
 ``passages.faiss`` (searched), ``sentences/`` (quantised codes, read by id), ``bm25/`` (scores,
-memory-mapped), ``keys/`` (content keys of every vector, for incremental builds) and
-``manifest.json``. The manifest is written last and names every part with its size and sha256, so
+memory-mapped), ``keys/`` (content keys of every vector, for incremental builds),
+``passage_sentences.npy`` (each passage's run of sentence ids) and ``manifest.json``. The manifest is written last and names every part with its size and sha256, so
 its presence means the build is complete; the symlink is swapped atomically, so a crash at any
 moment leaves the previous index in place and loadable.
 """
@@ -40,6 +40,7 @@ VECTORS = "passages.faiss"
 SENTENCE_VECTORS = "sentences"
 BM25_DIR = "bm25"
 KEYS_DIR = "keys"
+PASSAGE_SENTENCES = "passage_sentences.npy"  # (first, past) sentence ids of each passage, for search
 # Parts up to this size are hashed whole on every load; larger ones by size and their first and last
 # MiB, so a million-article index loads in seconds. `rag index verify` hashes everything.
 FULL_HASH_BYTES = 64 << 20
@@ -65,6 +66,8 @@ class IndexData:
     sentences: Sequence[Passage]  # quotable sentences, verbatim with offsets
     sentence_dense: VectorCodes
     store: TextStore | None = None
+    # (first, past) sentence ids of each passage (rag.pooling.sentence_ranges); None: ask the store
+    passage_sentences: np.ndarray | None = None
 
 
 def corpus_fingerprint(files: dict[str, str]) -> str:
@@ -106,6 +109,26 @@ def save_vectors(build: Path, dense: DenseIndex, sentence_codes: VectorCodes, ke
     (build / KEYS_DIR).mkdir()
     for name, array in keys.items():
         np.save(build / KEYS_DIR / f"{name}.npy", array)
+
+
+def save_passage_sentences(build: Path, ranges: np.ndarray | None) -> None:
+    """Each passage's sentence ids as (first, past) rows; nothing when they are not runs (see
+    rag.pooling.sentence_ranges), and search then asks the store."""
+    if ranges is not None:
+        np.save(build / PASSAGE_SENTENCES, ranges)
+
+
+def load_passage_sentences(folder: Path, passages: int, sentences: int) -> np.ndarray | None:
+    """The (first, past) sentence ids of every passage, read whole (16 bytes a passage), or None for an
+    index built before they were saved."""
+    path = folder / PASSAGE_SENTENCES
+    if not path.exists():
+        return None
+    with NPY_HEADER_LOCK:
+        ranges = np.load(path)
+    if ranges.shape != (passages, 2) or (len(ranges) and (ranges.min() < 0 or ranges.max() > sentences)):
+        raise ValueError(f"{PASSAGE_SENTENCES} holds {ranges.shape} rows for {passages} passages and {sentences} sentences")
+    return ranges
 
 
 def describe_parts(build: Path) -> dict[str, dict]:
@@ -310,6 +333,7 @@ def open_parts(index_dir: Path, folder: Path, manifest: dict, local: bool = Fals
         dense = DenseIndex.load(folder / VECTORS, params)
         sparse = SparseIndex.load(folder / BM25_DIR, manifest["passages"], store.token_ids)
         sentence_codes = VectorCodes.load(folder / SENTENCE_VECTORS)
+        ranges = load_passage_sentences(folder, manifest["passages"], manifest["sentences"])
     except Exception as exc:  # hashes matched, so this is a format we cannot read
         raise IndexCorruptError(f"index {index_dir} cannot be read ({type(exc).__name__}: {exc}); "
                                 f"rebuild with `{fix}`") from None
@@ -318,7 +342,7 @@ def open_parts(index_dir: Path, folder: Path, manifest: dict, local: bool = Fals
         raise IndexCorruptError(f"index {index_dir} parts disagree ({len(store.passages)} passages, {len(dense)} "
                                 f"vectors, {len(store.sentences)} sentences, {len(sentence_codes)} sentence vectors); "
                                 f"rebuild with `{fix}`")
-    return IndexData(store.passages, dense, sparse, manifest, store.sentences, sentence_codes, store)
+    return IndexData(store.passages, dense, sparse, manifest, store.sentences, sentence_codes, store, ranges)
 
 
 def read_keys(folder: Path) -> dict[str, np.ndarray]:

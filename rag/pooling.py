@@ -43,11 +43,12 @@ class Shares:
         return np.flatnonzero(~self.pooled)
 
 
-def sentence_shares(passages: Spans, sentences: Spans) -> Shares:
-    """The sentences overlapping each passage (same article, overlapping offsets) and their shares."""
+def _overlap_bounds(passages: Spans, sentences: Spans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, first, past): the sentences sorted by (article, start), and for each passage the
+    positions in that order of the first sentence that ends after it starts and of the first that
+    starts at or after its end; the ones between overlap it."""
     p_article, p_start, p_end = passages
     s_article, s_start, s_end = sentences
-    n = len(p_article)
     at_start = (s_article << 32) | s_start  # one sortable key: article, then offset
     order = np.argsort(at_start, kind="stable")
     starts = at_start[order]
@@ -55,6 +56,25 @@ def sentence_shares(passages: Spans, sentences: Spans) -> Shares:
     ends = np.maximum.accumulate(((s_article << 32) | s_end)[order]) if len(order) else starts
     first = np.searchsorted(ends, (p_article << 32) | p_start, side="right")
     past = np.searchsorted(starts, (p_article << 32) | p_end, side="left")
+    return order, first, past
+
+
+def sentence_ranges(passages: Spans, sentences: Spans) -> np.ndarray | None:
+    """(first, past) sentence ids per passage: its sentences are ids first..past-1 (none when equal).
+    Search reads them to score a passage by its best sentence without querying the store. None when
+    the sentence ids do not follow (article, start) order, so a passage's sentences need not be a run."""
+    order, first, past = _overlap_bounds(passages, sentences)
+    if not np.array_equal(order, np.arange(len(order))):
+        return None
+    return np.stack([first, np.maximum(past, first)], axis=1).astype(np.int64)
+
+
+def sentence_shares(passages: Spans, sentences: Spans) -> Shares:
+    """The sentences overlapping each passage (same article, overlapping offsets) and their shares."""
+    p_article, p_start, p_end = passages
+    s_article, s_start, s_end = sentences
+    n = len(p_article)
+    order, first, past = _overlap_bounds(passages, sentences)
     counts = np.maximum(past - first, 0)
     rows = np.repeat(np.arange(n), counts)
     cols = order[first[rows] + np.arange(len(rows)) - (np.cumsum(counts) - counts)[rows]]

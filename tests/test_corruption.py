@@ -60,8 +60,9 @@ def test_index_has_the_files_this_module_damages(mini_index):
 
 PARTS = [MANIFEST, "store.sqlite", "passages.faiss", "sentences/codec.faiss", "sentences/codes.bin",
          "sentences/codes.json", "bm25/indptr.npy", "bm25/docs.npy", "bm25/scores.npy",
-         "keys/passages.npy", "keys/sentences.npy"]
-BINARY_PARTS = ["passages.faiss", "sentences/codec.faiss", "sentences/codes.bin", "store.sqlite", "bm25/scores.npy"]
+         "keys/passages.npy", "keys/sentences.npy", "passage_sentences.npy"]
+BINARY_PARTS = ["passages.faiss", "sentences/codec.faiss", "sentences/codes.bin", "store.sqlite", "bm25/scores.npy",
+                "passage_sentences.npy"]
 
 
 @pytest.mark.parametrize("part", PARTS)

@@ -6,8 +6,9 @@ import pytest
 
 from rag.build import build_index, previous_index
 from rag.errors import RagError
-from rag.pooling import PassagePooler, sentence_shares
+from rag.pooling import PassagePooler, sentence_ranges, sentence_shares
 from rag.reading import vector_key
+from rag.retriever import Retriever
 
 
 def spans(*rows: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -39,6 +40,31 @@ def test_entries_are_in_sentence_order_even_when_sentence_rows_are_not():
     shares = sentence_shares(spans((0, 0, 20)), shuffled)
     assert shares.sentences.tolist() == [0, 1, 2]
     assert np.isclose(shares.weights.sum(), 1.0)
+
+
+def test_sentence_ranges_are_the_runs_of_sentence_ids_overlapping_each_passage():
+    ranges = sentence_ranges(spans((0, 0, 10), (0, 6, 11), (0, 12, 20), (1, 0, 8), (2, 0, 9)), SENTENCES)
+    # Passage 4 is in an article without sentences: an empty run.
+    assert ranges.tolist() == [[0, 2], [1, 2], [2, 3], [3, 4], [4, 4]]
+
+
+def test_sentence_ranges_are_not_made_when_sentence_ids_are_out_of_file_order():
+    assert sentence_ranges(spans((0, 0, 20)), spans((0, 12, 20), (0, 0, 5), (0, 5, 12))) is None
+
+
+def test_a_build_saves_each_passages_sentences_and_search_reads_them_not_the_store(mini_corpus, fake_encoder,
+                                                                                   tmp_path):
+    data = build_index(mini_corpus, tmp_path / "index", fake_encoder, calibrate=False)
+    store = data.store
+    assert data.passage_sentences is not None and (tmp_path / "index" / "passage_sentences.npy").is_file()
+    for pid, (first, past) in enumerate(data.passage_sentences.tolist()):
+        p = store.passages[pid]
+        assert list(range(first, past)) == store.sentences_within(p.source, p.start, p.end)
+    retriever = Retriever(data, fake_encoder, tmp_path / "index")
+    questions = [s.text[:12] for s in list(store.sentences)[::7]]
+    with_runs = [retriever.search(q, k=5) for q in questions]
+    data.passage_sentences = None  # an index built before the runs were saved asks the store
+    assert [retriever.search(q, k=5) for q in questions] == with_runs
 
 
 def test_pooling_in_blocks_gives_the_normalised_weighted_mean():
