@@ -172,6 +172,7 @@ class Candidate:
     overlap: float = 0.0  # share of the question's distinctive words (weighted) in the sentence
     holds: dict[str, float] = field(default_factory=dict)  # check name -> how far the sentence passes (asked checks)
     read: q.Sentence | None = field(default=None, compare=False, repr=False)  # the sentence as the checks read it
+    sid: int | None = field(default=None, compare=False)  # its row in the index's sentences, when known
 
     @property
     def relevance(self) -> float:
@@ -214,6 +215,16 @@ class SentenceStore:
         """``within`` for each (source, start, end), in one query."""
         return self.store.sentences_within_many(spans)
 
+    def just_before(self, c: Candidate) -> Candidate | None:
+        """The sentence that ends where the candidate's begins (same file, same paragraph), as a
+        candidate that scores nothing: read only to complete a quote."""
+        if not c.sid:
+            return None
+        s, before = c.sentence, self.sentences[c.sid - 1]
+        if (before.source, before.end, before.title) != (s.source, s.start, s.title):
+            return None
+        return Candidate(before, float("-inf"), HITS_CONSIDERED, sid=c.sid - 1)
+
 
 def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
                frame: q.QuestionFrame) -> list[Candidate]:
@@ -232,7 +243,7 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     in_passage = {check.name: passage_holds(check, frame, hits[:HITS_CONSIDERED]) for check in asked if check.in_passage}
     cands = [Candidate(s, cos, rank_of[sid], overlap,
                        {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
-                       read)
+                       read, sid)
              for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
     return reasons_next_door(cands) if frame.wants_reason else cands
 
@@ -355,8 +366,10 @@ def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str,
 KIND_FEATURES = ("asks_why-how", "asks_keywords", "asks_english")
 
 
-def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | None = None) -> list[Quote]:
-    """1-3 best sentences, adjacent ones merged, no text twice; [] below the confidence threshold."""
+def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | None = None,
+                  store: SentenceStore | None = None) -> list[Quote]:
+    """1-3 best sentences, adjacent ones merged, no text twice; [] below the confidence threshold.
+    With the ``store``, a quote that opens by pointing back may take in a sentence outside the candidates."""
     threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
     ranked = sorted(cands, key=lambda c: (-c.score, c.sentence.source, c.sentence.start))
     if not ranked or conf < threshold:
@@ -367,7 +380,7 @@ def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | N
             break
         if all(cand.sentence.text != c.sentence.text for c in chosen):
             chosen.append(cand)
-    return merge_adjacent(distinct(news_units(chosen, cands, ranked[0].score)))
+    return merge_adjacent(distinct(news_units(chosen, cands, ranked[0].score, store)))
 
 
 def to_quote(c: Candidate) -> Quote:
@@ -383,7 +396,8 @@ ATTRIBUTION = re.compile(r"^[^“”\"「」]{1,30}(?:" + "|".join(sorted(SPEECH
 LEADS_ON = re.compile(r"[：:]$|(?:如下|以下几[点个项条方面])[。：:]?$")
 
 
-def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> list[Quote]:
+def news_units(chosen: list[Candidate], cands: list[Candidate], best: float,
+               store: SentenceStore | None = None) -> list[Quote]:
     """Each chosen sentence as the unit news writing makes of it, verbatim and contiguous, at most
     UNIT_CAP characters: an attribution with the words it attributes, a lead with its items or
     quoted words, for a why or how question the answering sentence with its continuation, and a
@@ -391,8 +405,9 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
     with a neighbour that scores nearly as well as the best sentence (NEIGHBOUR_MARGIN): the story's
     next or previous step, often the detail asked, at the cost of one sentence in the same quote.
     A list question's lead that lists nothing gets the next sentence, and a clause ending in ； the
-    rest of its sentence (whole_sentence). Only sentences among the candidates that touch it in the
-    file are joined."""
+    rest of its sentence (whole_sentence). Only sentences that touch it in the file are joined, and
+    only candidates, but for the words an attribution or a sentence that points back ('这也是商机。')
+    needs: those are read from the ``store`` when no top passage holds them."""
     touching = Touching(cands)
     by_start, by_end = touching.by_start, touching.by_end
     close = best - NEIGHBOUR_MARGIN  # a neighbour scoring this joins (best: the best candidate's score)
@@ -402,7 +417,7 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
         start, end, text = s.start, s.end, s.text
         before, after = by_end.get((s.source, start)), by_start.get((s.source, end))
         if before and len(before.sentence.text) + len(text) <= UNIT_CAP and (
-                ATTRIBUTION.match(text.strip()) or refers_back(c.as_read().folded) or neighbour_gives_asked(c, before)):
+                dangles(c) or neighbour_gives_asked(c, before)):
             start, text = before.sentence.start, before.sentence.text + text
         elif after and len(text) + len(after.sentence.text) <= UNIT_CAP and neighbour_gives_asked(c, after):
             end, text = after.sentence.end, text + after.sentence.text
@@ -419,8 +434,28 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float) -> 
         while follow and (after := by_start.get((s.source, end))) and len(text) + len(after.sentence.text) <= UNIT_CAP:
             end, text, follow = after.sentence.end, text + after.sentence.text, follow - 1
         start, end, text = whole_sentence(s.source, start, end, text, touching)
+        start, text = completed_opening(c, start, text, touching, store)
         units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
     return units
+
+
+def dangles(c: Candidate) -> bool:
+    """The sentence needs the one before it: it only says who spoke, or it points back ('这也是商机。')."""
+    return bool(ATTRIBUTION.match(c.sentence.text.strip())) or refers_back(c.as_read().folded)
+
+
+def completed_opening(c: Candidate, start: int, text: str, touching: Touching,
+                      store: SentenceStore | None) -> tuple[int, str]:
+    """A unit whose opening sentence dangles takes in the sentence before it, within UNIT_CAP: a
+    quote never opens on words whose subject or speaker it leaves out. That sentence is a candidate,
+    or, when no top passage holds it (a passage may begin just after it), read from the ``store``."""
+    source = c.sentence.source
+    while (first := c if start == c.sentence.start else touching.by_start.get((source, start))) and dangles(first):
+        before = touching.by_end.get((source, start)) or (store.just_before(first) if store else None)
+        if before is None or len(before.sentence.text) + len(text) > UNIT_CAP:
+            break
+        start, text = before.sentence.start, before.sentence.text + text
+    return start, text
 
 
 def whole_sentence(source: str, start: int, end: int, text: str, touching: Touching) -> tuple[int, int, str]:

@@ -237,7 +237,7 @@ class Retriever:
         frame = analyse(read.keywords)
         candidates = answer.candidates(hits, self.sentences, vector, frame)
         conf = answer.confidence(frame, candidates)
-        return Answer(read.text, answer.select_quotes(candidates, conf, threshold), hits[:k], conf)
+        return Answer(read.text, answer.select_quotes(candidates, conf, threshold, self.sentences), hits[:k], conf)
 
     @property
     def threshold(self) -> float:

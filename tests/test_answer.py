@@ -252,6 +252,34 @@ def test_an_attribution_is_quoted_with_the_words_it_attributes():
     assert first.text.startswith(texts[0] + texts[1]) and (first.start, first.text) == (0, "".join(texts)[:first.end])
 
 
+def dangling_opening(first_source: str = "a.txt"):
+    """A store of three sentences of which the hit holds the last two: the quote's best sentence
+    points back ('这也是商机。') to the first, which no top passage holds."""
+    texts = ["园区增多,包装袋用量随之加大。", "“这也是商机。”", "镇里建成了加工车间。"]
+    sentences, start = [], 0
+    for t, source in zip(texts, [first_source, "a.txt", "a.txt"]):
+        sentences.append(Passage(source, "t", "", start, start + len(t), t))
+        start += len(t)
+    store = sentence_store(sentences, np.eye(3, dtype=np.float32))
+    hit = Hit("".join(texts[1:]), "a.txt", len(texts[0]), start, "t", 1.0)
+    frame = analyse("镇里为什么建加工车间?")
+    return texts, store, candidates([hit], store, np.array([0.9, 0.8, 0.3], dtype=np.float32), frame)
+
+
+def test_a_quote_that_opens_by_pointing_back_takes_in_the_sentence_before_from_the_store():
+    texts, store, cands = dangling_opening()
+    assert {c.sentence.text for c in cands} == set(texts[1:])  # the cause is not a candidate
+    assert not select_quotes(cands, 1.0, min_confidence=0.0)[0].text.startswith(texts[0])
+    first = select_quotes(cands, 1.0, min_confidence=0.0, store=store)[0]
+    assert first.text.startswith(texts[0] + texts[1]) and (first.start, first.source) == (0, "a.txt")
+    assert first.text == "".join(texts)[first.start:first.end]
+
+
+def test_the_sentence_before_is_not_taken_in_from_another_file():
+    texts, store, cands = dangling_opening(first_source="b.txt")
+    assert select_quotes(cands, 1.0, min_confidence=0.0, store=store)[0].text.startswith(texts[1])
+
+
 def test_a_list_lead_is_quoted_with_its_items_within_the_cap():
     items = [f"{n}是完善第{n}项制度。" for n in "一二三四五六七八九十"] * 3
     texts = ["主要做法有以下几点："] + items
