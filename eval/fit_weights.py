@@ -165,7 +165,7 @@ def replay(store, cq: CachedQuestion):
     frame = analyse(cq.keywords)
     cands = answer.candidates(cq.hits, store, cq.vector, frame)
     conf = answer.confidence(frame, cands)
-    return conf, answer.select_quotes(cands, conf, float("-inf"))
+    return conf, answer.select_quotes(cands, conf, float("-inf"), store)
 
 
 def answer_rows(cached: CachedIndex, store) -> list[dict]:
@@ -203,6 +203,7 @@ class Question:
     cands: list
     labels: np.ndarray  # per candidate: the sentence alone covers an evidence string
     evidence: list
+    store: object = None  # its index's rag.answer.SentenceStore: a quote may take in a sentence from it
 
 
 def prepare(pairs: list[tuple[str, str]]) -> tuple[list[Question], dict[str, tuple[list[Question], list[Question]]]]:
@@ -221,7 +222,7 @@ def prepare(pairs: list[tuple[str, str]]) -> tuple[list[Question], dict[str, tup
             frame = analyse(cq.keywords)
             cands = answer.candidates(cq.hits, store, cq.vector, frame)
             labels = np.array([any(covers(c.sentence, ev) for ev in cq.evidence) for c in cands], dtype=bool)
-            return Question(cq.id, name, fold, cq.answerable, frame, cands, labels, cq.evidence)
+            return Question(cq.id, name, fold, cq.answerable, frame, cands, labels, cq.evidence, store)
 
         for i, qa_set in ((i, s) for i, s in pairs if i == index):
             for cq in load_cached(cache_path(Path(i), Path(qa_set))).questions:
@@ -405,7 +406,7 @@ def answered(q: Question) -> tuple[float, bool]:
     from rag.evaluation import covers
 
     conf = answer.confidence(q.frame, q.cands)
-    quotes = answer.select_quotes(q.cands, conf, float("-inf"))
+    quotes = answer.select_quotes(q.cands, conf, float("-inf"), q.store)
     return conf, bool(quotes and any(covers(quotes[0], ev) for ev in q.evidence))
 
 
@@ -606,7 +607,7 @@ def neighbour_tradeoff(pairs: list[tuple[str, str]], base_file: str, margins: li
         params["score"]["neighbour_margin"] = margin
         figures_of = evaluate(questions, probes, params)  # sets the params
         lengths = {name: [len(quotes[0].text) for q in questions if q.index == name and q.answerable
-                          and (quotes := answer.select_quotes(q.cands, 1.0, float("-inf")))] for name in probes}
+                          and (quotes := answer.select_quotes(q.cands, 1.0, float("-inf"), q.store))] for name in probes}
         rows += [{"margin": margin, "corpus": name, "first_quote_correct": f["first_quote_correct"],
                   "median_chars": float(np.median(lengths[name])), "over_150_chars": _share([n > 150 for n in lengths[name]])}
                  for name, f in figures_of.items()]

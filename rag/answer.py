@@ -216,8 +216,8 @@ class SentenceStore:
         return self.store.sentences_within_many(spans)
 
     def just_before(self, c: Candidate) -> Candidate | None:
-        """The sentence that ends where the candidate's begins (same file, same paragraph), as a
-        candidate that scores nothing: read only to complete a quote."""
+        """The sentence that ends where the candidate's begins, touching it in the same file and
+        article, as a candidate that scores nothing: read only to complete a quote."""
         if not c.sid:
             return None
         s, before = c.sentence, self.sentences[c.sid - 1]
@@ -450,11 +450,12 @@ def completed_opening(c: Candidate, start: int, text: str, touching: Touching,
     quote never opens on words whose subject or speaker it leaves out. That sentence is a candidate,
     or, when no top passage holds it (a passage may begin just after it), read from the ``store``."""
     source = c.sentence.source
-    while (first := c if start == c.sentence.start else touching.by_start.get((source, start))) and dangles(first):
+    first = c if start == c.sentence.start else touching.by_start.get((source, start))
+    while first is not None and dangles(first):
         before = touching.by_end.get((source, start)) or (store.just_before(first) if store else None)
         if before is None or len(before.sentence.text) + len(text) > UNIT_CAP:
             break
-        start, text = before.sentence.start, before.sentence.text + text
+        start, text, first = before.sentence.start, before.sentence.text + text, before
     return start, text
 
 

@@ -4,7 +4,8 @@ Layout: ``<index>`` is a symlink to a sibling build folder ``.<name>.<stamp>`` h
 ``store.sqlite`` (article texts once, passages and sentences as offsets, the keyword vocabulary),
 ``passages.faiss`` (searched), ``sentences/`` (quantised codes, read by id), ``bm25/`` (scores,
 memory-mapped), ``keys/`` (content keys of every vector, for incremental builds),
-``passage_sentences.npy`` (each passage's run of sentence ids) and ``manifest.json``. The manifest is written last and names every part with its size and sha256, so
+``passage_sentences.npy`` (each passage's run of sentence ids) and ``manifest.json``. The manifest
+is written last and names every part with its size and sha256, so
 its presence means the build is complete; the symlink is swapped atomically, so a crash at any
 moment leaves the previous index in place and loadable.
 """
@@ -126,7 +127,8 @@ def load_passage_sentences(folder: Path, passages: int, sentences: int) -> np.nd
         return None
     with NPY_HEADER_LOCK:
         ranges = np.load(path)
-    if ranges.shape != (passages, 2) or (len(ranges) and (ranges.min() < 0 or ranges.max() > sentences)):
+    if ranges.shape != (passages, 2) or ranges.dtype.kind not in "iu" or (len(ranges) and (
+            ranges.min() < 0 or ranges.max() > sentences or (ranges[:, 1] < ranges[:, 0]).any())):
         raise ValueError(f"{PASSAGE_SENTENCES} holds {ranges.shape} rows for {passages} passages and {sentences} sentences")
     return ranges
 
@@ -325,7 +327,7 @@ def open_parts(index_dir: Path, folder: Path, manifest: dict, local: bool = Fals
     if not local and (manifest.get("backend") or {}).get("kind") == "milvus":
         from .milvus import open_index
 
-        return open_index(index_dir, manifest)
+        return open_index(index_dir, manifest, folder)
     fix = build_command(index_dir)
     params = DenseParams.serving(manifest.get("dense", {}))
     try:

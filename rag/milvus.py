@@ -228,9 +228,11 @@ def new_prefix(base: str) -> str:
 
 # --- serving -------------------------------------------------------------------------------------
 
-def open_index(index_dir: Path, manifest: dict):
-    """rag.index.IndexData served from the Milvus collections the manifest names."""
-    from .index import IndexData
+def open_index(index_dir: Path, manifest: dict, folder: Path | None = None):
+    """rag.index.IndexData served from the Milvus collections the manifest names, with the passages'
+    sentence runs from the build ``folder`` when it has them (search then asks Milvus for vectors
+    by id, not for the sentences of each passage)."""
+    from .index import IndexData, load_passage_sentences
 
     backend = manifest["backend"]
     uri, names = backend.get("uri"), backend.get("collections") or {}
@@ -258,7 +260,11 @@ def open_index(index_dir: Path, manifest: dict):
     sparse = MilvusSparse(client, names["passages"], names["vocab"], counts["passages"])
     sentence_vectors = MilvusVectors(client, names["sentences"], counts["sentences"], dim, cache)
     store = MilvusStore(client, names["passages"], names["sentences"], passages, sentences)
-    return IndexData(passages, dense, sparse, manifest, sentences, sentence_vectors, store)
+    try:
+        ranges = load_passage_sentences(folder, counts["passages"], counts["sentences"]) if folder else None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"index {index_dir} cannot be read ({type(exc).__name__}: {exc}); {fix}") from None
+    return IndexData(passages, dense, sparse, manifest, sentences, sentence_vectors, store, ranges)
 
 
 def filter_of(allowed: "np.ndarray | Filters | None") -> str:
@@ -529,7 +535,7 @@ def serve_build(data, folder: Path, index_dir: Path, asked: dict | None):
         backend["retired"] = {"uri": replaced["uri"], "collections": replaced["collections"]}
     try:
         manifest = write_manifest(folder, {**data.manifest, "backend": backend})
-        served = open_index(index_dir, manifest)
+        served = open_index(index_dir, manifest, folder)
     except BaseException:
         drop(backend["uri"], backend)
         raise

@@ -252,18 +252,19 @@ def test_an_attribution_is_quoted_with_the_words_it_attributes():
     assert first.text.startswith(texts[0] + texts[1]) and (first.start, first.text) == (0, "".join(texts)[:first.end])
 
 
-def dangling_opening(first_source: str = "a.txt"):
-    """A store of three sentences of which the hit holds the last two: the quote's best sentence
-    points back ('这也是商机。') to the first, which no top passage holds."""
-    texts = ["园区增多,包装袋用量随之加大。", "“这也是商机。”", "镇里建成了加工车间。"]
+def dangling_opening(first_source: str = "a.txt", before: tuple[str, ...] = ("园区增多,包装袋用量随之加大。",)):
+    """A store of sentences of which the hit holds the last two: the quote's best sentence points
+    back ('这也是商机。') to the ones ``before`` it, which no top passage holds."""
+    texts = [*before, "“这也是商机。”", "镇里建成了加工车间。"]
     sentences, start = [], 0
-    for t, source in zip(texts, [first_source, "a.txt", "a.txt"]):
-        sentences.append(Passage(source, "t", "", start, start + len(t), t))
+    for i, t in enumerate(texts):
+        sentences.append(Passage(first_source if i == 0 else "a.txt", "t", "", start, start + len(t), t))
         start += len(t)
-    store = sentence_store(sentences, np.eye(3, dtype=np.float32))
-    hit = Hit("".join(texts[1:]), "a.txt", len(texts[0]), start, "t", 1.0)
+    store = sentence_store(sentences, np.eye(len(texts), dtype=np.float32))
+    hit = Hit("".join(texts[-2:]), "a.txt", len("".join(texts[:-2])), start, "t", 1.0)
     frame = analyse("镇里为什么建加工车间?")
-    return texts, store, candidates([hit], store, np.array([0.9, 0.8, 0.3], dtype=np.float32), frame)
+    vector = np.array([0.3] * (len(texts) - 2) + [0.8, 0.3], dtype=np.float32)
+    return texts[-3:], store, candidates([hit], store, vector, frame)
 
 
 def test_a_quote_that_opens_by_pointing_back_takes_in_the_sentence_before_from_the_store():
@@ -273,6 +274,13 @@ def test_a_quote_that_opens_by_pointing_back_takes_in_the_sentence_before_from_t
     first = select_quotes(cands, 1.0, min_confidence=0.0, store=store)[0]
     assert first.text.startswith(texts[0] + texts[1]) and (first.start, first.source) == (0, "a.txt")
     assert first.text == "".join(texts)[first.start:first.end]
+
+
+def test_sentences_that_point_back_in_a_row_are_all_taken_in():
+    before = ("园区增多,包装袋用量随之加大。", "这让镇里看到了机会。")
+    texts, store, cands = dangling_opening(before=before)
+    first = select_quotes(cands, 1.0, min_confidence=0.0, store=store)[0]
+    assert first.start == 0 and first.text.startswith("".join(before) + texts[1])
 
 
 def test_the_sentence_before_is_not_taken_in_from_another_file():
