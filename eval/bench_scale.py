@@ -33,15 +33,23 @@ ARTICLES_PER_FILE = 1000
 MODEL = "fake-768"
 
 
-def sentence_pool() -> list[str]:
-    """Distinct real sentences: the seed pages' and the DRCD dev contexts' (traditional Chinese)."""
+DRCD = ROOT.parent / "shared" / "external" / "drcd_dev.json"
+
+
+def sentence_pool(drcd: Path = DRCD, required: bool = False) -> list[str]:
+    """Distinct real sentences: the seed pages' and the DRCD dev contexts' (traditional Chinese).
+    Without the DRCD file the pool is the seeds' ~540 sentences alone: an archive of far fewer
+    distinct sentences, with longer postings and more passages, that does not compare with reports
+    built from the full pool; ``required`` refuses that."""
     from rag import corpus
     from rag.chunking import article_sentences
     from rag.text import sentence_spans
 
     pool = [s.text for page in corpus.read_corpus(ROOT / "seeds").pages for a in page.articles
             for s in article_sentences(a, page.text)]
-    drcd = ROOT.parent / "shared" / "external" / "drcd_dev.json"
+    if required and not drcd.is_file():
+        raise SystemExit(f"{drcd} is missing: the archive would hold the seed pages' sentences alone and not "
+                         "compare with eval/reports/scale*; pass --drcd PATH to the DRCD dev file")
     if drcd.is_file():
         for article in json.loads(drcd.read_text(encoding="utf-8"))["data"]:
             for paragraph in article["paragraphs"]:
@@ -289,11 +297,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "scale")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--model-units", type=int, default=256, help="seed units the real model embeds (0: skip)")
+    parser.add_argument("--drcd", type=Path, default=DRCD, help="DRCD dev file whose sentences join the seeds' (required)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         return serve_child(args.serve, args.queries)
-    pool = sentence_pool()
+    pool = sentence_pool(args.drcd, required=True)
     results = {"command": "eval/bench_scale.py " + " ".join(sys.argv[1:]), "sentence_pool": len(pool),
                "cores": os.cpu_count(), "sizes": []}
     for n in args.sizes:
