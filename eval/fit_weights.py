@@ -218,7 +218,7 @@ def prepare(pairs: list[tuple[str, str]]) -> tuple[list[Question], dict[str, tup
         store = sentence_store(Path(index))
         name = corpus_name(index)
 
-        def build(cq: CachedQuestion, fold: str) -> Question:
+        def build(cq: CachedQuestion, fold: str, store=store) -> Question:
             frame = analyse(cq.keywords)
             cands = answer.candidates(cq.hits, store, cq.vector, frame)
             labels = np.array([any(covers(c.sentence, ev) for ev in cq.evidence) for c in cands], dtype=bool)

@@ -105,6 +105,33 @@ class QuestionFrame:
         return self.wants_quantity or self.wants_date or self.unit_pattern is not None
 
 
+QUESTION_MARKS = "？?"
+MIN_PART_CHARS = 4  # a shorter question ('是哪个?') asks nothing alone: it stays with the one before
+
+
+def stands_alone(part: str) -> bool:
+    """A question of a longer message that can be asked on its own: it names the place or the person,
+    thing or body it asks about. One that names none leaves them to the question before it
+    ('…设立了驻包党群服务中心?外出流动人口有多少?'), and asked alone it is about any of them."""
+    frame = analyse(part)
+    return bool(frame.names or frame.places)
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions of a message that asks several ('旗委书记是谁?该镇的党委书记又是谁?'), each
+    with its question mark; one part when it asks one."""
+    parts: list[str] = []
+    for part in re.split(f"(?<=[{QUESTION_MARKS}])", text):
+        part = part.strip()
+        if not part.strip(QUESTION_MARKS):
+            continue
+        if parts and len(part.strip(QUESTION_MARKS)) < MIN_PART_CHARS:
+            parts[-1] += part
+        else:
+            parts.append(part)
+    return parts or [text]
+
+
 def analyse(question: str) -> QuestionFrame:
     folded = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     role, focus = asked_role(folded), tuple(focus_nouns(folded))

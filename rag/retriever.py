@@ -13,7 +13,7 @@ from .embed import Encoder, load_encoder
 from .errors import QueryError
 from .filters import Filters, LeftOut, PassageColumns
 from .index import IndexData, check_index, load_index
-from .question import analyse
+from .question import analyse, question_parts, stands_alone
 from .types import Answer, Hit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,7 @@ MAX_QUERY_CHARS = 2000  # longer input is cut before anything reads it
 MAX_KEYWORD_CHARS = 500
 CANDIDATES = 50  # per side, before fusion
 KEYWORD_WEIGHT = 0.3  # weight of max-normalised BM25 next to cosine, at full token coverage
+MAX_PARTS = 3  # questions of one message asked alone besides the whole (each costs an answer)
 LEFT_OUT_MARGIN = 2  # with an article left out, each side fetches this many times CANDIDATES, then drops it
 
 
@@ -214,9 +215,18 @@ class Retriever:
         article answered as if absent from the index (rag/calibration.py's unanswerable probes)."""
         read, k, mode = self.read_query(question), validate_k(k), validate_mode(mode or self.mode)
         filters = Filters.of(sources, since, until, section)
-        vector = self.encoder.encode_queries([read.dense])[0]
+        # A message of several questions ('…是谁?该镇的党委书记又是谁?') is also asked one question at
+        # a time, those that name what they ask about, and gets the most confident answer: each part
+        # may be told in another article, and one the archive answers is worth quoting even when the
+        # whole finds no single passage.
+        # A message longer than the model reads is pasted text, not a few questions: it is asked whole.
+        parts = [] if read.shortened else question_parts(read.keywords)
+        reads = [read] + [self.read_query(part) for part in parts[:MAX_PARTS] if len(parts) > 1 and stands_alone(part)]
+        vectors = self.encoder.encode_queries([r.dense for r in reads])
         threshold = self.threshold if min_confidence is None else min_confidence
-        return self._answer(read, vector, k, mode, threshold, filters, left_out)
+        answers = [self._answer(r, v, k, mode, threshold, filters, left_out) for r, v in zip(reads, vectors)]
+        best = max(answers, key=lambda a: a.confidence)  # the whole message on a tie
+        return Answer(read.text, best.quotes, best.hits, best.confidence)
 
     def probe_confidences(self, question: str, left_out: LeftOut) -> tuple[float, float]:
         """The confidence of a question asked of the whole index and with an article left out, the

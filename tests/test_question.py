@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -613,3 +613,19 @@ def test_a_value_answers_only_next_to_what_it_measures():
     assert not states_measured(frame, "新建600平方米加工车间,每年生产销售各类包装袋200万条。")
     assert not states_measured(frame, "公司的注册资本尚未公布。")  # the noun without a value
     assert measured_nouns("景区的门票多少钱?") == ("门票",)
+
+
+@pytest.mark.parametrize("message, parts", [
+    ("旗委书记是谁?该镇的党委书记又是谁?", ["旗委书记是谁?", "该镇的党委书记又是谁?"]),
+    ("Who chairs it? Where does it meet?", ["Who chairs it?", "Where does it meet?"]),
+    ("属于同一个县吗？是哪个？", ["属于同一个县吗？是哪个？"]),  # too short to ask alone: stays with the one before
+    ("流动图书车每月进几次嘎查？", ["流动图书车每月进几次嘎查？"]),
+    ("没有问号的一句话", ["没有问号的一句话"]),
+])
+def test_a_message_is_split_into_its_questions(message, parts):
+    assert question_parts(message) == parts
+
+
+def test_a_question_stands_alone_when_it_names_what_it_asks_about():
+    assert stands_alone("达茂旗在包头市城区有没有设立驻包党群服务中心?")
+    assert not stands_alone("外出流动人口有多少?")  # whose? the question before says

@@ -90,3 +90,32 @@ def test_answers_rank_passages_by_their_own_vectors(mini_retriever):
     plain = [(h.source, h.start) for h in r._search(question, vector, "hybrid", 5, Filters(), by_best_sentence=False)]
     assert [(h.source, h.start) for h in r.search(question)] != plain  # the question tells the two apart
     assert [(h.source, h.start) for h in r.answer(question).hits] == plain
+
+
+def test_a_message_of_two_questions_gets_the_most_confident_answer_of_it_and_its_parts(mini_retriever):
+    parts = ["锡林郭勒盟的流动图书车借出了多少册图书?", "包头市的网格员培训班有多少名网格员参加?"]
+    whole = mini_retriever.answer("".join(parts), min_confidence=float("-inf"))
+    alone = [mini_retriever.answer(p, min_confidence=float("-inf")) for p in parts]
+    assert whole.question == "".join(parts)
+    assert whole.confidence >= max(a.confidence for a in alone)
+    for a in alone:
+        if a.confidence == whole.confidence:
+            assert whole.quotes == a.quotes
+
+
+def test_a_part_that_names_nothing_is_not_asked_alone(mini_retriever, monkeypatch):
+    asked = []
+    read_query = mini_retriever.read_query
+    monkeypatch.setattr(mini_retriever, "read_query", lambda q: asked.append(q) or read_query(q))
+    mini_retriever.answer("锡林郭勒盟的流动图书车借出了多少册图书?一共有多少人参加?")
+    assert asked == ["锡林郭勒盟的流动图书车借出了多少册图书?一共有多少人参加?", "锡林郭勒盟的流动图书车借出了多少册图书?"]
+
+
+def test_a_message_longer_than_the_model_reads_is_asked_whole(mini_retriever, monkeypatch):
+    asked = []
+    read_query = mini_retriever.read_query
+    monkeypatch.setattr(mini_retriever, "read_query", lambda q: asked.append(q) or read_query(q))
+    pasted = "锡林郭勒盟的流动图书车借出了多少册图书?" + "包头市的网格员培训班有多少名网格员参加?" * 40
+    assert read_query(pasted).shortened
+    mini_retriever.answer(pasted)
+    assert asked == [pasted]
