@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import rag
@@ -40,11 +41,11 @@ def month_of(question: str) -> int:
 def test_threshold_is_the_percentile_of_the_absent_probes_below_the_cap():
     sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
     absent = [(i + 1) / 100 for i in range(40)]  # asked without their article: low
-    fitted = calibration.calibrate(sentences, lambda q, sid: (0.9, month_of(q) / 100), n=40, share=80, gap_weight=0)
+    fitted = calibration.calibrate(sentences, lambda probes: [(0.9, month_of(q) / 100) for _, q in probes], n=40, share=80, gap_weight=0)
     assert fitted is not None and fitted.probes == 40 and fitted.figures["bound"] == "absent"
     assert fitted.threshold == pytest.approx(calibration.percentile(absent, 80))
     assert fitted.figures["absent"]["found"] == 40 and fitted.as_dict()["percentile"] == 80
-    assert calibration.calibrate(sentences[:5], lambda q, sid: (0.5, 0.1)) is None  # too few probes: the default applies
+    assert calibration.calibrate(sentences[:5], lambda probes: [(0.5, 0.1)] * len(probes)) is None  # too few probes: the default applies
 
 
 def test_the_gap_weight_moves_the_threshold_towards_the_present_probes():
@@ -55,7 +56,7 @@ def test_the_gap_weight_moves_the_threshold_towards_the_present_probes():
     assert calibration.threshold_of(present, absent, 80, 1.0)[0] == pytest.approx(0.8)  # all the way: the cap
     assert calibration.threshold_of([0.1] * 30, absent, 80, 0.25) == (pytest.approx(0.1), "cap")  # the cap still binds
     sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
-    fitted = calibration.calibrate(sentences, lambda q, sid: (0.9, month_of(q) / 100), n=40, share=80)
+    fitted = calibration.calibrate(sentences, lambda probes: [(0.9, month_of(q) / 100) for _, q in probes], n=40, share=80)
     assert fitted.gap_weight == calibration.fitted_gap_weight() == rag.answer.PARAMS["calibration_gap_weight"]
     assert fitted.as_dict()["gap_weight"] == fitted.gap_weight
 
@@ -65,7 +66,7 @@ def test_the_present_probes_cap_the_threshold():
     refuses no more than CAP_SHARE percent of the probes asked of the whole index."""
     sentences = [f"今年{i + 1}月共有{i + 100}名选手报名参加比赛活动。" for i in range(40)]
     present = [0.5 + month_of(s) / 100 for s in sentences]
-    fitted = calibration.calibrate(sentences, lambda q, sid: (0.5 + month_of(q) / 100, 0.95), n=40, share=80)
+    fitted = calibration.calibrate(sentences, lambda probes: [(0.5 + month_of(q) / 100, 0.95) for _, q in probes], n=40, share=80)
     assert fitted.figures["bound"] == "cap"
     assert fitted.threshold == pytest.approx(calibration.percentile(present, calibration.CAP_SHARE))
     assert fitted.threshold < 0.95
@@ -91,6 +92,10 @@ def test_left_out_article_is_never_searched_or_quoted(tmp_path: Path):
     without = r.answer(question, min_confidence=float("-inf"), left_out=gone)
     assert without.hits and not any(gone.drops(h) for h in without.hits + without.quotes)
     assert r.probe_confidences(question, gone) == (pytest.approx(whole.confidence), pytest.approx(without.confidence))
+    others = ["巴彦嘎查5组有多少户牧民?", "培训在哪里举行?"]
+    together = r.probe_confidences_many([(question, gone)] + [(q, gone) for q in others])
+    alone = [r.probe_confidences(q, gone) for q in [question] + others]
+    assert np.allclose(together, alone, atol=1e-6)
     assert [h.to_dict() for h in r.search(question, k=10)] == [h.to_dict() for h in r.search(question, k=10)]
 
 
