@@ -132,6 +132,7 @@ def question_parts(text: str) -> list[str]:
     return parts or [text]
 
 
+@lru_cache(maxsize=1024)  # a frame is immutable; a compound message's parts are read twice (stands_alone, then answered)
 def analyse(question: str) -> QuestionFrame:
     folded = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     role, focus = asked_role(folded), tuple(focus_nouns(folded))

@@ -12,6 +12,7 @@ import pytest
 import rag
 from rag.cli import main
 from rag.testing import FakeEncoder
+from rag.question import analyse
 from rag.retriever import MAX_KEYWORD_CHARS, MAX_QUERY_CHARS
 from ui import app
 
@@ -49,6 +50,7 @@ def jieba_inputs(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(rjieba, "cut_for_search", recorder(rjieba.cut_for_search))
     monkeypatch.setattr(jieba.posseg, "lcut", recorder(jieba.posseg.lcut))
+    analyse.cache_clear()  # frames are cached by question: start empty, so this test's analysis reads it
     return seen
 
 
