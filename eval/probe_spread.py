@@ -20,6 +20,7 @@ from pathlib import Path
 
 import rag
 from rag import calibration as C
+from rag.evaluation import answer_metrics
 from rag.filters import LeftOut
 
 REDRAWS = 50
@@ -47,13 +48,8 @@ def redrawn_spread(present: list[float], absent: list[float], size: int) -> floa
 
 
 def figures_at(report: Path, t: float) -> str:
-    rows = json.loads(report.read_text(encoding="utf-8"))["answers"]["rows"]
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    first = sum(bool(r.get("first_quote_relevant")) and r["confidence"] >= t for r in answerable) / len(answerable)
-    refused = sum(r["confidence"] < t for r in answerable) / len(answerable)
-    absent = sum(r["confidence"] < t for r in unanswerable) / len(unanswerable)
-    return f"{first:.3f} / {refused:.3f} / {absent:.3f}"
+    figures = answer_metrics(json.loads(report.read_text(encoding="utf-8"))["answers"]["rows"], t)
+    return " / ".join(f"{figures[k]:.3f}" for k in ("first_quote_correct", "answerable_refused", "unanswerable_refused"))
 
 
 def main() -> None:
