@@ -744,6 +744,7 @@ def main() -> None:
     r = sub.add_parser("rows", help="answer the cached questions with the code as it stands")
     r.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     r.add_argument("--out", type=Path, required=True, help="JSON lines, one row per question")
+    r.add_argument("--params", default=None, help="a params file instead of the shipped one (a weight's grid, row by row)")
     for step, helps, base, version in (
             ("fit", "fit the weights, cross-validate, write the params file and a report", "answer-v0.json", 1),
             ("confidence", "refit the confidence weights and share only, score weights kept", "answer-v3.json", 4)):
@@ -790,6 +791,10 @@ def main() -> None:
         for index, qa_set in args.pair:
             print(cache(Path(index), Path(qa_set)))
     elif args.step == "rows":
+        if args.params:
+            from rag import answer
+
+            answer.use_params(*answer.read_params(args.params), file=args.params)
         with args.out.open("w", encoding="utf-8") as out:
             for index in dict.fromkeys(i for i, _ in args.pair):
                 store = sentence_store(Path(index))

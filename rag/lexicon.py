@@ -203,8 +203,9 @@ CAUSE_WORDS = ("因为 由于 原因 导致 造成 所以 因此 旨在 目的 �
 NAMING_VERB_ENDS = frozenset("称名成作视改定列分认译叫转变更")
 # Phrases that ask how something is done.
 HOW_WORDS = ("怎样", "怎么", "如何", "用什么办法", "通过什么", "什么方式", "哪些方式", "哪些措施", "什么措施", "什么办法")
-# Phrases that ask for several things: 有哪些成员单位, 哪几方面, 几个方面, 都送些什么.
-LIST_WORDS = ("哪些", "哪几", "几个方面", "几方面", "些什么", "都有什么", "包括什么")
+# Phrases that ask for several things: 有哪些成员单位, 哪几方面, 几个方面, 都送些什么; a number after 哪
+# asks for that many (“五送”送的是哪五样, 亮出哪三样); 哪一 asks for one.
+LIST_WORDS = ("哪些", "哪几", "几个方面", "几方面", "些什么", "都有什么", "包括什么") + tuple(f"哪{n}" for n in "两三四五六七八九十")
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
 LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
 

@@ -491,6 +491,7 @@ def test_a_rank_is_stated_as_an_ordinal_and_billions_are_amounts():
 
 @pytest.mark.parametrize("question, wants", [("八龙湾村的共同体有哪些成员单位?", True),
                                              ("收益主要分配到哪几方面?", True), ("五送都送些什么?", True),
+                                             ("“五送”送的是哪五样?", True), ("“三亮”要求亮出哪三样?", True),
                                              ("共同体的成员单位是什么?", False), ("他是哪一年入党的?", False)])
 def test_a_list_question_asks_for_several_things(question, wants):
     assert analyse(question).wants_list is wants
