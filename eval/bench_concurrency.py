@@ -16,6 +16,7 @@ Every request goes to 127.0.0.1 only, and each run is bounded by --timeout.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
@@ -56,23 +57,37 @@ def reply_error(reply: str, cites: str) -> str | None:
     return f"neither cited nor the no-answer message: {reply[:200]!r}"
 
 
-def one_client(url: str, questions: list[str]) -> list[tuple[float, str | None]]:
-    """One user's session: (seconds, error or None) per question."""
+def one_client(url: str, questions: list[str]) -> list[tuple[float, str | None, int]]:
+    """One user's session: (seconds, error or None, client retries) per question."""
     from gradio_client import Client
 
     client = Client(url, verbose=False)
     timings = []
     for q in questions:
-        started = time.perf_counter()
+        started, retries = time.perf_counter(), [0]
         try:
-            history, _ = client.predict(q, [], api_name="/user_turn")
-            history, _sources, cites = client.predict(history, 5, "hybrid", "default", [], "", "", "",
-                                                      api_name="/respond")
+            history, _ = predict(client, retries, q, [], api_name="/user_turn")
+            history, _sources, cites = predict(client, retries, history, 5, "hybrid", "default", [], "", "", "",
+                                               api_name="/respond")
             error = reply_error(reply_of(history), cites)
         except Exception as exc:  # noqa: BLE001 - every failure is counted
             error = f"{type(exc).__name__}: {exc}"
-        timings.append((time.perf_counter() - started, error and f"{q!r}: {error}"))
+        timings.append((time.perf_counter() - started, error and f"{q!r}: {error}", retries[0]))
     return timings
+
+
+def predict(client, retries: list[int], *args, api_name: str):
+    """``client.predict``, asked once more if gradio_client cancels the call itself.
+
+    gradio_client (2.7) races with the server over one session's event stream: the server sends
+    ``process_completed`` then ``close_stream``; a call submitted between the two joins the closing
+    stream, and the client cancels it though the app never saw a problem. Only that
+    CancelledError is retried, and counted, so the figures show it; any other failure is an error."""
+    try:
+        return client.predict(*args, api_name=api_name)
+    except concurrent.futures.CancelledError:
+        retries[0] += 1
+        return client.predict(*args, api_name=api_name)
 
 
 def cpu_seconds(pid: int | None = None) -> float:
@@ -84,7 +99,7 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def http_client(url: str, questions: list[str]) -> list[tuple[float, str | None]]:
+def http_client(url: str, questions: list[str]) -> list[tuple[float, str | None, int]]:
     """One user's session over Gradio's HTTP API, as the page's own script does: ``/user_turn``
     posted directly, ``/respond`` joined to the queue and its result read from the event stream.
     Far lighter than gradio_client, so on a shared machine it measures the app more than itself."""
@@ -102,7 +117,7 @@ def http_client(url: str, questions: list[str]) -> list[tuple[float, str | None]
                 error = reply_error(reply_of(history), cites)
             except Exception as exc:  # noqa: BLE001 - every failure is counted
                 error = f"{type(exc).__name__}: {exc}"
-            timings.append((time.perf_counter() - started, error and f"{q!r}: {error}"))
+            timings.append((time.perf_counter() - started, error and f"{q!r}: {error}", 0))
     return timings
 
 
@@ -140,10 +155,11 @@ def run(url: str, clients: int, questions: int, timeout: float, server_pid: int 
     server_cpu = cpu_seconds(server_pid) - cpu_before[0] if server_pid else float("nan")
     client_cpu = cpu_seconds() - cpu_before[1]
     results = [r for f in done for r in f.result()]
-    seconds = np.array([t for t, _ in results] or [float("nan")])
-    errors = [e for _, e in results if e] + [f"client still waiting after {timeout} s"] * len(pending)
+    seconds = np.array([t for t, _, _ in results] or [float("nan")])
+    errors = [e for _, e, _ in results if e] + [f"client still waiting after {timeout} s"] * len(pending)
     return {"client": client, "clients": clients, "questions_each": questions, "answered": len(results) - len(errors),
             "errors": len(errors), "error_examples": errors[:5],
+            "client_retries": sum(r for _, _, r in results),
             "p50_s": round(float(np.percentile(seconds, 50)), 3), "p95_s": round(float(np.percentile(seconds, 95)), 3),
             "max_s": round(float(seconds.max()), 3), "wall_s": round(wall, 1),
             "questions_per_s": round(len(results) / wall, 2), "load_average_after": round(os.getloadavg()[0], 2),
