@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v14.json"  # in rag/params/ (v13 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v15.json"  # in rag/params/ (v14 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -123,6 +123,10 @@ CHECKS = (
     # "有哪些": a sentence that lists. It weighs nothing; a lead sentence that does not list gets the
     # next sentence, where news gives the items, in its quote (news_units).
     Check("list", lambda f: f.wants_list, lambda f, s: float(q.lists_items(s))),
+    # "为什么 / 怎样": a sentence of the article's body, not its lede. News opens with who, what, when
+    # and where and tells the why and the how after it (the inverted pyramid): the lede matches such a
+    # question's topic best and seldom answers it. A score only: the confidence is not lowered.
+    Check("body", lambda f: q.question_kind(f) == "why-how", lambda f, s: float(not s.opens_article), ranks=False),
 )
 CHECK = {c.name: c for c in CHECKS}
 
@@ -239,13 +243,24 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     sentences = store.sentences.many(ids)  # one query for all, not one per sentence
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     asked = [check for check in CHECKS if check.asked(frame)]
-    reads = [q.Sentence(s.text) for s in sentences]  # each sentence normalised once, for every check
+    ledes = article_openers(ids, sentences, store) if any(c.name == "body" for c in asked) else set()
+    reads = [q.Sentence(s.text, sid in ledes) for sid, s in zip(ids, sentences)]  # each normalised once, for every check
     in_passage = {check.name: passage_holds(check, frame, hits[:HITS_CONSIDERED]) for check in asked if check.in_passage}
     cands = [Candidate(s, cos, rank_of[sid], overlap,
                        {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
                        read, sid)
              for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
     return reasons_next_door(cands) if frame.wants_reason else cands
+
+
+def article_openers(ids: list[int], sentences: list[Passage], store: SentenceStore) -> set[int]:
+    """Which of these sentences open their article: none comes before it in its file and article.
+    The sentence before is mostly a candidate too (passages hold runs of sentences); the rest are read."""
+    known = dict(zip(ids, sentences))
+    missing = [sid - 1 for sid in ids if sid > 0 and sid - 1 not in known]
+    known.update(zip(missing, store.sentences.many(missing)))
+    return {sid for sid, s in zip(ids, sentences)
+            if sid == 0 or (known[sid - 1].source, known[sid - 1].title) != (s.source, s.title)}
 
 
 NEXT_DOOR = 0.5  # how far a sentence passes the reason check when only a sentence touching it gives the cause

@@ -183,10 +183,11 @@ class Sentence:
     """A candidate sentence as the checks read it: as written (quantities, dates and cause words
     are matched there, as before normalising) and normalised, once (names, roles, places, nouns)."""
 
-    __slots__ = ("text", "_folded")
+    __slots__ = ("text", "_folded", "opens_article")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, opens_article: bool = False):
         self.text, self._folded = text, None
+        self.opens_article = opens_article  # the article's first sentence, its lede (set where known)
 
     @property
     def folded(self) -> str:

@@ -5,6 +5,7 @@ benchmarks (eval/bench_scale.py) use it: a million articles time the index, not 
 """
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
@@ -81,7 +82,9 @@ def sentence_store(sentences: Sequence[Passage], vectors: np.ndarray, folder: Pa
     path = Path(folder or tempfile.mkdtemp(prefix="rag-sentences-")) / "store.sqlite"
     writer = StoreWriter(path)
     for source in dict.fromkeys(s.source for s in sentences):
-        writer.add_article(source, [], [s for s in sentences if s.source == source])
+        in_file = [s for s in sentences if s.source == source]
+        for _title, article in itertools.groupby(in_file, key=lambda s: s.title):  # a run under one title
+            writer.add_article(source, [], list(article))
     writer.close()
     store = TextStore(path)
     return SentenceStore(store.sentences, VectorCodes.build(np.asarray(vectors, np.float32), "Flat"), store)

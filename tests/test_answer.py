@@ -408,3 +408,31 @@ def test_a_value_of_something_else_lowers_confidence_by_the_measured_penalty():
     assert analyse(question).measured == ("注册资本",)
     assert conf[0.2][0] == pytest.approx(conf[0.0][0] - 0.2)  # no value of it anywhere
     assert conf[0.2][1] == pytest.approx(conf[0.0][1])  # the best sentence states it
+
+
+def test_a_why_or_how_question_ranks_the_articles_body_above_its_lede_and_keeps_its_confidence():
+    """News opens with who, what, when and where, and tells why and how after: for such a question a
+    sentence of the body gains the body bonus, the article's first sentence does not. The first
+    sentence of the next article in the file is a lede again. The confidence does not move."""
+    texts = ["今年,某旗启动牧区饮水安全工程。", "工程分三期实施,先打深井再铺管网。",  # article 1
+             "某镇举办那达慕大会。", "大会设赛马、摔跤等项目。"]  # article 2, same file
+    sentences, start = [], 0
+    for i, t in enumerate(texts):
+        sentences.append(Passage("a.txt", "饮水工程" if i < 2 else "那达慕", "", start, start + len(t), t))
+        start += len(t)
+    store = sentence_store(sentences, np.eye(len(texts), dtype=np.float32))
+    hits = [Hit(texts[0] + texts[1], "a.txt", 0, len(texts[0] + texts[1]), "饮水工程", 1.0),
+            Hit(texts[2] + texts[3], "a.txt", sentences[2].start, start, "那达慕", 0.5)]
+    vector = np.array([0.70, 0.65, 0.3, 0.2], dtype=np.float32)
+    how = analyse("某旗牧区饮水安全工程是怎样实施的?")
+    before = candidates(hits, store, vector, how)
+    assert {c.sentence.text: c.holds["body"] for c in before} == {texts[0]: 0.0, texts[1]: 1.0, texts[2]: 0.0, texts[3]: 1.0}
+    scores, relevances, conf = [c.score for c in before], [c.relevance for c in before], confidence(how, before)
+    params, _ = answer.read_params("answer-v0.json")
+    params["checks"]["body"] = {"bonus": 0.1, "penalty": 0.0}
+    answer.use_params(params)
+    after = candidates(hits, store, vector, how)
+    assert [a.score - s for a, s in zip(after, scores)] == pytest.approx([0.1 * b.holds["body"] for b in before])
+    assert [a.relevance for a in after] == relevances  # what the confidence's checks look at
+    assert confidence(how, after) == pytest.approx(conf)
+    assert "body" not in candidates(hits, store, vector, analyse("某旗启动了什么工程?"))[0].holds  # not asked
