@@ -320,6 +320,8 @@ def test_a_bare_title_keeps_the_body_it_belongs_to(question, role):
 @pytest.mark.parametrize("question, wants", [("向阳村为什么要办编织袋加工厂?", True), ("张斌是因为什么事迹获奖的?", True),
                                              ("Why did the village build a factory?", True),
                                              ("擂台赛的目的是什么?", True), ("设立基金的用意何在?", True),  # a purpose
+                                             ("西班牙將耶穌會成員驅逐出境的原因為?", True),  # the reason is…?
+                                             ("他辞职的理由为何?", True), ("这次事故的起因是什么?", True),
                                              ("小女孩是怎么被救出来的?", False), ("向阳村办了什么厂?", False),
                                              ("擂台赛的目的地是哪里?", False)])
 def test_why_questions(question, wants):
