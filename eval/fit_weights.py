@@ -358,7 +358,9 @@ def failed(check, q: Question) -> bool:
     if not check.asked(q.frame):
         return False
     if check.gate:
-        return not any(c.passes(check.name) for c in q.cands)
+        from rag.answer import passes_gate
+
+        return not any(passes_gate(check, c) for c in q.cands)
     if check.together is not None:
         return not check.together(q.frame, [c.as_read() for c in q.cands])
     ranked = sorted(q.cands, key=lambda c: (-c.relevance, c.sentence.source, c.sentence.start))

@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v15.json"  # in rag/params/ (v14 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v16.json"  # in rag/params/ (v15 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -78,6 +78,9 @@ class Check:
     # gate: a passing sentence counts this share of the better cosine of a sentence touching it (a value
     # stated in a short sentence that leaves its story to its neighbour: '7点半直播结束,观看人数将近5000人。').
     neighbour_share: float = 0.0
+    # gate: a sentence that passes only in part (holds < 1: a date next to another verb than the asked
+    # event) counts its cosine less this; infinite, it does not pass.
+    partial_cost: float = math.inf
     in_passage: bool = False  # holds reads the sentence's passage and article title, not the sentence alone
     jointly: bool = False
 
@@ -90,7 +93,7 @@ CHECKS = (
     # "多少户": a number of the asked unit, next to what is counted ("300户").
     Check("unit", lambda f: f.unit_pattern is not None, q.states_asked_unit),
     # Any how-many/when question: only a sentence stating such a value can answer.
-    Check("value", lambda f: f.asks_value, q.states_asked_value, gate=True),
+    Check("value", lambda f: f.asks_value, q.asked_value_held, gate=True),
     # "注册资本是多少": a value next to what it measures, in one of the most relevant sentences.
     Check("measured", lambda f: bool(f.measured), q.states_measured, looks=3),
     # "支队长是谁": the role, whole and followed by its holder's name.
@@ -144,7 +147,7 @@ def read_params(name: str = PARAMS_FILE) -> tuple[dict, bytes]:
 
 
 # What a params file sets for each check; a field the file leaves out is 0 (an older file predates it).
-FITTED_CHECK_FIELDS = {"bonus": 0.0, "penalty": 0.0, "neighbour_share": 0.0}
+FITTED_CHECK_FIELDS = {"bonus": 0.0, "penalty": 0.0, "neighbour_share": 0.0, "partial_cost": math.inf}
 
 
 def use_params(params: dict, raw: bytes | None = None, file: str = "") -> None:
@@ -326,8 +329,10 @@ def confidence(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
             continue
         if check.gate:
             touching = touching or Touching(cands)
-            able = [gate_cosine(c, check.neighbour_share, touching) for c in cands if c.passes(check.name)]
-            best = max(able) if able else best - check.penalty
+            whole = [gate_cosine(c, check.neighbour_share, touching) for c in cands if c.holds.get(check.name, 0) >= 1]
+            part = [gate_cosine(c, check.neighbour_share, touching) - check.partial_cost
+                    for c in cands if passes_gate(check, c) and c.holds[check.name] < 1]
+            best = max(whole + part) if whole else max([best - check.penalty] + part)  # a part never costs more than none
         elif check.together is not None:
             best -= check.penalty * (not check.together(frame, [c.as_read() for c in cands]))
         else:
@@ -347,6 +352,12 @@ class Touching:
     def of(self, c: Candidate) -> list[Candidate]:
         s = c.sentence
         return [n for n in (self.by_end.get((s.source, s.start)), self.by_start.get((s.source, s.end))) if n]
+
+
+def passes_gate(check: Check, c: Candidate) -> bool:
+    """The candidate passes a gate check: wholly, or in part when a partial pass has a finite cost."""
+    held = c.holds.get(check.name, 0.0)
+    return held >= 1 or (held > 0 and math.isfinite(check.partial_cost))
 
 
 def gate_cosine(c: Candidate, neighbour_share: float, touching: Touching) -> float:
@@ -497,7 +508,8 @@ def neighbour_gives_asked(chosen: Candidate, neighbour: Candidate) -> bool:
     news and encyclopedic writing give an event's date or count once, in the sentence that opens it
     ('1976年10月30日，在庆祝…大会上…。铁道部随即…请示…。'). Likewise a why-question's sentence and
     the neighbour that gives its cause (reasons_next_door)."""
-    return (chosen.holds.get("value") == 0 and bool(neighbour.holds.get("value"))) or \
+    value = chosen.holds.get("value")
+    return (value is not None and value < 1 and neighbour.holds.get("value") == 1) or \
         (chosen.holds.get("reason") == NEXT_DOOR and neighbour.holds.get("reason") == 1)
 
 

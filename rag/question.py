@@ -480,6 +480,25 @@ def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     return bool(STATES_QUANTITY.search(s.folded))
 
 
+# How far a when-question's sentence passes the value check when it states a date but names
+# another verb than the asked event (see asked_value_held).
+EVENTLESS_DATE = 0.5
+
+
+def asked_value_held(frame: QuestionFrame, sentence: str | Sentence) -> float:
+    """How far the sentence could answer a how-many or when question: 1 when it states the asked
+    value (states_asked_value); EVENTLESS_DATE when a when-question's sentence states a date next to
+    another verb than the asked event. Writers date an event in words of their own (灭亡 / 覆亡,
+    获颁 / 获得, 爆发 / 发生), so such a date may still answer; the value check's partial_cost says
+    how much less it counts."""
+    s = read(sentence)
+    if states_asked_value(frame, s):
+        return 1.0
+    if frame.wants_date and frame.unit_pattern is None and frame.event is not None and STATES_DATE.search(s.folded):
+        return EVENTLESS_DATE
+    return 0.0
+
+
 def states_measured(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     """The sentence states a value of what the question measures, naming it: '注册资本是多少' is not
     answered by '新建600平方米加工车间' in an article about the company, which gives no 注册资本."""

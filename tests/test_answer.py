@@ -9,6 +9,7 @@ import pytest
 from rag import answer
 from rag.answer import (Candidate, candidates, confidence, merge_adjacent,
                         select_quotes, word_overlaps)
+from rag import question as q_module
 from rag.question import analyse
 from rag.testing import sentence_store
 from rag.types import Hit, Passage, Quote
@@ -188,6 +189,25 @@ def test_a_when_question_ignores_dates_of_other_events():
     texts = ["乌力吉口岸正处于建设阶段。", "派出所于今年2月成立了国门护卫队。"]
     frame, cands = frame_and_candidates("乌力吉口岸预计什么时候建成通关?", texts, [0.8, 0.6])
     assert confidence(frame, cands) < 0  # the only date is the 护卫队's founding
+
+
+def test_a_date_next_to_another_verb_than_the_asked_event_passes_the_when_gate_in_part():
+    """Writers date an event in words of their own ('覆亡' for the asked '灭亡'): with a partial_cost
+    such a date counts its cosine less that cost, never less than failing the gate would leave; a date
+    next to the asked event counts whole; without a partial_cost (older params) it does not pass."""
+    texts = ["第二帝国的历史很长。", "1870年9月4日,第二帝国覆亡。", "帝国于1852年12月2日灭亡了议会。"]
+    question = "第二帝国在哪一年灭亡?"
+    frame, cands = frame_and_candidates(question, texts, [0.5, 0.75, 0.3])
+    assert [c.holds["value"] for c in cands] == [0.0, q_module.EVENTLESS_DATE, 1.0]
+    assert confidence(frame, cands) == pytest.approx(0.3)  # v0: only the sentence naming 灭亡 passes
+    params, _ = answer.read_params("answer-v0.json")
+    params["checks"]["value"].update(partial_cost=0.1, penalty=0.25)
+    answer.use_params(params)
+    assert confidence(frame, cands) == pytest.approx(0.65)  # 覆亡's date, 0.1 less
+    frame, cands = frame_and_candidates(question, texts[:2], [0.8, 0.6])
+    assert confidence(frame, cands) == pytest.approx(0.8 - 0.25)  # no date of 灭亡: the gate's penalty
+    frame, cands = frame_and_candidates(question, texts[:2], [0.8, 0.4])
+    assert confidence(frame, cands) == pytest.approx(0.8 - 0.25)  # a part never costs more than no date
 
 
 def test_a_where_question_needs_a_new_place_in_its_best_sentences():
