@@ -224,8 +224,9 @@ CLASS_NOUNS = frozenset("国家 朝代 民族 语言 宗教 身份 身分 职业
                         "时期 期间 时代 阶段 年份 月份 类型 种类 形式 部分 原因 理由 目的 用意 动机 "
                         # schools of thought and groups, named by their own word: 哪一宗派 -> 禅宗
                         "派别 教派 宗派 学派 流派 族群 理论 学说 疾病 "
-                        # documents and words, named in title or quotation marks: 哪份文件 -> 《关于…的意见》
-                        "文件 全称 名称 口号 标语 古语 名言 "
+                        # documents, works and words, named in title or quotation marks: 哪份文件 -> 《关于…的意见》,
+                        # 哪本著作 -> 《星际信使》
+                        "文件 全称 名称 口号 标语 古语 名言 著作 作品 典籍 书籍 文献 "
                         # measured attributes, stated by their value: 面积是多少 -> 建成1200平方米的车间
                         "面积 人数 数量 金额 总额 总数 长度 高度 宽度 深度 重量 距离 上限 下限 规模 "
                         # cities, named by their own names: 哪一个城市 -> 匹兹堡, 雅典

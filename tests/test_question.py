@@ -23,6 +23,7 @@ from rag.question import (analyse, question_parts, stands_alone, asked_names, na
     ("韩国国会的哪一个职位两年一换?", []),
     ("参观了哪个纪念馆?", ["纪念馆"]),  # a kind its names end in: 集宁战役纪念馆
     ("办公厅印发了哪份文件?", []),  # segmented 份文件; and a document is named by its title, not 文件
+    ("伽利略在哪本著作中介绍了木星的卫星?", []),  # a work is named by its title: 《星际信使》
     ("两次争取到的帮扶资金加起来有多少?", []),  # 起来 closes the verb, it names nothing
     ("网格员李洋负责的是哪个小区的网格群?", ["小区"]),  # not 负责: '负责的' is what comes after 是
     ("车间的面积是多少?", []),  # an attribute, stated by its value: 建成1200平方米的车间
