@@ -184,7 +184,7 @@ def answer_rows(cached: CachedIndex, store) -> list[dict]:
 
 # --- fitting ---------------------------------------------------------------------
 
-SCORE_FEATURES = ("cosine", "rank", "overlap", "quantity", "unit", "focus", "place", "reason")
+SCORE_FEATURES = ("cosine", "rank", "overlap", "quantity", "unit", "focus", "place", "reason", "body")
 PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus", "names", "names_here")
 EXTRA_FEATURES = ("coverage", "top_overlap", "asks_why-how", "asks_keywords", "asks_english")
 DRCD_FOLDS = 4  # DRCD questions fall into this many folds by article
@@ -316,7 +316,7 @@ def params_with(base: dict, score: dict[str, float] | None = None, conf: dict[st
     if score:
         p["score"]["rank_bonus"], p["score"]["overlap"] = round(score["rank"], 4), round(score["overlap"], 4)
         for name in SCORE_FEATURES[3:]:
-            p["checks"][name]["bonus"] = round(score[name], 4)
+            p["checks"].setdefault(name, {"bonus": 0.0, "penalty": 0.0})["bonus"] = round(score[name], 4)
     if conf:
         for name in PENALTY_CHECKS:
             p["checks"].setdefault(name, {"bonus": 0.0, "penalty": 0.0})["penalty"] = round(conf[name], 4)
@@ -332,7 +332,10 @@ def confidence_start(base: dict) -> dict[str, float]:
 
 def confidence_row(q: Question) -> list[float]:
     """Under the params in use: [gated best cosine, one 0/1 per check failed (PENALTY_CHECKS), the extra
-    answer features]; the confidence is the first plus the weighted rest."""
+    answer features]; the confidence is the first plus the weighted rest. Not quite for a when-question
+    whose dates all pass the value gate only in part (partial_cost): its confidence is the larger of the
+    best cosine less the value penalty and the partial cosine, and the row holds the partial cosine and
+    no failure, so a refit underrates it where the penalty is the smaller cost."""
     from rag import answer
 
     saved = answer.CHECKS
@@ -459,7 +462,7 @@ def fit_all(train: list[Question], probes: dict, base: dict) -> dict:
     from rag import answer
 
     score = fit_score(train, {"rank": base["score"]["rank_bonus"], "overlap": base["score"]["overlap"],
-                              **{n: base["checks"][n]["bonus"] for n in SCORE_FEATURES[3:]}})
+                              **{n: base["checks"].get(n, {}).get("bonus", 0.0) for n in SCORE_FEATURES[3:]}})
     answer.use_params(params_with(base, score=score))
     conf = fit_confidence(train, confidence_start(base))
     params = params_with(base, score=score, conf=conf)

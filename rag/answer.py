@@ -146,7 +146,8 @@ def read_params(name: str = PARAMS_FILE) -> tuple[dict, bytes]:
                        "params file (eval/fit_weights.py writes them)") from None
 
 
-# What a params file sets for each check; a field the file leaves out is 0 (an older file predates it).
+# What a params file sets for each check, and what a field the file leaves out is (an older file
+# predates it): 0, and no partial passes.
 FITTED_CHECK_FIELDS = {"bonus": 0.0, "penalty": 0.0, "neighbour_share": 0.0, "partial_cost": math.inf}
 
 
@@ -257,13 +258,17 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
 
 
 def article_openers(ids: list[int], sentences: list[Passage], store: SentenceStore) -> set[int]:
-    """Which of these sentences open their article: none comes before it in its file and article.
-    The sentence before is mostly a candidate too (passages hold runs of sentences); the rest are read."""
+    """Which of these sentences open their article: the sentence before it (by id, in file order)
+    belongs to another file or article (title, section, date). The sentence before is mostly a
+    candidate too (passages hold runs of sentences); the rest are read."""
     known = dict(zip(ids, sentences))
     missing = [sid - 1 for sid in ids if sid > 0 and sid - 1 not in known]
     known.update(zip(missing, store.sentences.many(missing)))
-    return {sid for sid, s in zip(ids, sentences)
-            if sid == 0 or (known[sid - 1].source, known[sid - 1].title) != (s.source, s.title)}
+    return {sid for sid, s in zip(ids, sentences) if sid == 0 or article_of(known[sid - 1]) != article_of(s)}
+
+
+def article_of(s: Passage) -> tuple[str, str | None, str, str]:
+    return s.source, s.title, s.section, s.date
 
 
 NEXT_DOOR = 0.5  # how far a sentence passes the reason check when only a sentence touching it gives the cause

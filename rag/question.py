@@ -480,17 +480,17 @@ def states_asked_value(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     return bool(STATES_QUANTITY.search(s.folded))
 
 
-# How far a when-question's sentence passes the value check when it states a date but names
-# another verb than the asked event (see asked_value_held).
+# How far a when-question's sentence passes the value check when it states a date but does not
+# name the asked event (see asked_value_held).
 EVENTLESS_DATE = 0.5
 
 
 def asked_value_held(frame: QuestionFrame, sentence: str | Sentence) -> float:
     """How far the sentence could answer a how-many or when question: 1 when it states the asked
-    value (states_asked_value); EVENTLESS_DATE when a when-question's sentence states a date next to
-    another verb than the asked event. Writers date an event in words of their own (灭亡 / 覆亡,
-    获颁 / 获得, 爆发 / 发生), so such a date may still answer; the value check's partial_cost says
-    how much less it counts."""
+    value (states_asked_value); EVENTLESS_DATE when a when-question's sentence states a date but does
+    not name the asked event or a verb of its kind. Writers date an event in words of their own (灭亡 /
+    覆亡, 获颁 / 获得, 爆发 / 发生), so such a date may still answer; any date passes so, and the value
+    check's partial_cost says how much less it counts (a date of another event pays it too)."""
     s = read(sentence)
     if states_asked_value(frame, s):
         return 1.0

@@ -208,6 +208,8 @@ def test_a_date_next_to_another_verb_than_the_asked_event_passes_the_when_gate_i
     assert confidence(frame, cands) == pytest.approx(0.8 - 0.25)  # no date of 灭亡: the gate's penalty
     frame, cands = frame_and_candidates(question, texts[:2], [0.8, 0.4])
     assert confidence(frame, cands) == pytest.approx(0.8 - 0.25)  # a part never costs more than no date
+    frame, cands = frame_and_candidates(question, texts[:2], [0.8, 0.75])
+    assert confidence(frame, cands) == pytest.approx(0.65)  # and counts when it costs less
 
 
 def test_a_where_question_needs_a_new_place_in_its_best_sentences():
@@ -456,3 +458,13 @@ def test_a_why_or_how_question_ranks_the_articles_body_above_its_lede_and_keeps_
     assert [a.relevance for a in after] == relevances  # what the confidence's checks look at
     assert confidence(how, after) == pytest.approx(conf)
     assert "body" not in candidates(hits, store, vector, analyse("某旗启动了什么工程?"))[0].holds  # not asked
+
+
+def test_article_openers_read_a_sentence_before_that_is_no_candidate_and_stop_at_a_files_start():
+    texts = ["甲文第一句。", "甲文第二句。", "乙文第一句。", "乙文第二句。"]
+    sentences = [Passage("a.txt" if i < 2 else "b.txt", "标题", "", 0 if i % 2 == 0 else 6, 6 if i % 2 == 0 else 12, t)
+                 for i, t in enumerate(texts)]
+    store = sentence_store(sentences, np.eye(4, dtype=np.float32))
+    assert answer.article_openers([1, 2, 3], sentences[1:], store) == {2}  # same title, but another file
+    assert answer.article_openers([1], sentences[1:2], store) == set()  # its lede, read from the store, is no candidate
+    assert answer.article_openers([0, 3], [sentences[0], sentences[3]], store) == {0}
