@@ -78,8 +78,8 @@ class Check:
     # gate: a passing sentence counts this share of the better cosine of a sentence touching it (a value
     # stated in a short sentence that leaves its story to its neighbour: '7点半直播结束,观看人数将近5000人。').
     neighbour_share: float = 0.0
-    # gate: a sentence that passes only in part (holds < 1: a date next to another verb than the asked
-    # event) counts its cosine less this; infinite, it does not pass.
+    # gate: a sentence that passes only in part (holds < 1: a date in a sentence that does not name
+    # the asked event) counts its cosine less this; infinite, it does not pass.
     partial_cost: float = math.inf
     in_passage: bool = False  # holds reads the sentence's passage and article title, not the sentence alone
     jointly: bool = False
