@@ -68,6 +68,7 @@ class Calibration:
     params: dict | None = None  # the answer params (rag.answer.PARAMS_ID) whose confidence scale it fits
     figures: dict | None = None  # the probes' confidences that placed it (see probe_figures)
     gap_weight: float = 0.0  # how far it moved from that percentile towards the cap
+    query_encoder: str = "float"  # what embedded the probes (rag.embed.resolve_query_encoder): int8 or float
 
     def as_dict(self) -> dict:
         return {"threshold": round(self.threshold, 4), "percentile": self.percentile, "gap_weight": self.gap_weight,
@@ -75,7 +76,7 @@ class Calibration:
                 "method": f"percentile of corpus-made probe questions asked with their article left out, moved "
                           f"gap_weight of the way to the {CAP_SHARE:g}th percentile of the same asked of the whole "
                           f"index, and never above it",
-                "figures": self.figures, "params": self.params}
+                "figures": self.figures, "params": self.params, "query_encoder": self.query_encoder}
 
 
 def fitted_share() -> float:
@@ -208,7 +209,8 @@ def probe_figures(present: Sequence[float], absent: Sequence[float], share: floa
 
 
 def calibrate(sentences: Sequence[str], confidences_of: Callable[[list[tuple[int, str]]], list[tuple[float, float]]],
-              n: int = PROBES, share: float | None = None, gap_weight: float | None = None) -> Calibration | None:
+              n: int = PROBES, share: float | None = None, gap_weight: float | None = None,
+              query_encoder: str = "float") -> Calibration | None:
     """The threshold for a corpus (threshold_of) from its probes' confidences: ``confidences_of(probes)``
     gives, for each (sentence id, question), (asked of the whole index, asked with that sentence's
     article left out); None when the corpus yields too few probes to stand on (the shipped default
@@ -221,7 +223,7 @@ def calibrate(sentences: Sequence[str], confidences_of: Callable[[list[tuple[int
     present, absent = zip(*confidences_of(probes))
     threshold, bound = threshold_of(present, absent, share, gap_weight)
     return Calibration(threshold, share, len(probes), answer.PARAMS_ID, probe_figures(present, absent, share, bound),
-                       gap_weight)
+                       gap_weight, query_encoder)
 
 
 def calibrate_retriever(retriever: "Retriever") -> Calibration | None:
@@ -234,7 +236,8 @@ def calibrate_retriever(retriever: "Retriever") -> Calibration | None:
         return retriever.probe_confidences_many(
             [(question, LeftOut(sentences[sid].source, sentences[sid].title)) for sid, question in probes])
 
-    return calibrate(SentenceTexts(sentences), confidences)
+    encoder = getattr(retriever.encoder, "inner", retriever.encoder)  # under the batching wrapper
+    return calibrate(SentenceTexts(sentences), confidences, query_encoder=getattr(encoder, "query_encoder", "float"))
 
 
 class SentenceTexts(Sequence[str]):

@@ -223,18 +223,21 @@ def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:
         check_index(index_dir, manifest, (model, expected_fingerprint(model)), corpus_root=Path(corpus))
     except RagError:
         return False
-    return manifest["chunking"] == params.as_dict() and calibration_is_current(manifest)
+    return manifest["chunking"] == params.as_dict() and calibration_is_current(manifest, model)
 
 
-def calibration_is_current(manifest: dict) -> bool:
-    """The index was calibrated (or found too small to be) under the answer params in use: a threshold
-    fitted on another params file's confidence scale refuses the wrong answers. Older builds lack one."""
+def calibration_is_current(manifest: dict, model: str) -> bool:
+    """The index was calibrated (or found too small to be) under the answer params and the query encoder
+    in use: a threshold fitted on another params file's confidence scale, or on other query vectors,
+    refuses the wrong answers. Older builds lack one, or the query encoder (theirs was float)."""
     from . import answer
+    from .embed import query_encoder_for
 
     if "calibration" not in manifest:
         return False
     fitted = manifest["calibration"]
-    return fitted is None or (fitted.get("params") or {}).get("sha256") == answer.PARAMS_ID["sha256"]
+    return fitted is None or ((fitted.get("params") or {}).get("sha256") == answer.PARAMS_ID["sha256"]
+                              and fitted.get("query_encoder", "float") == query_encoder_for(model))
 
 
 def cmd_index_calibrate(args: argparse.Namespace) -> int:

@@ -17,9 +17,9 @@ LONG = "网格员平时负责哪些工作?\n" + seed_text("000_5a48dc7921c40574.
 
 @pytest.fixture
 def model_inputs(retriever, monkeypatch) -> list[list[int]]:
-    """The token ids of every batch the model runs."""
+    """The token ids of every batch the query model runs."""
     seen: list[list[int]] = []
-    model = retriever.encoder.model
+    model = getattr(retriever.encoder, "query_model", retriever.encoder.model)
     forward = model.forward
 
     def recording(features, *args, **kwargs):

@@ -20,7 +20,7 @@ QUESTIONS = ["网格员平时负责哪些工作?", "流动图书车借出了多�
 @pytest.fixture(scope="module")
 def openvino(tmp_path_factory) -> OpenVINOEncoder:
     prepare_backend(DEFAULT_MODEL, log=lambda m: None)  # as `rag models fetch` does: export once if absent
-    return OpenVINOEncoder(DEFAULT_MODEL, log=lambda m: None)
+    return OpenVINOEncoder(DEFAULT_MODEL, log=lambda m: None, query_encoder="float")  # int8: test_query_int8.py
 
 
 @pytest.fixture(scope="module")

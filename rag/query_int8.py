@@ -1,0 +1,131 @@
+"""The query encoder: the model's int8 ONNX export, run by ONNX Runtime on the CPU.
+
+A search waits for its query's vector, and on a CPU without bfloat16 (AVX2 alone) the float32 model
+takes most of a search (README, issue 13). Matrix products in int8 do about twice the work per
+cycle there. The export (rag/exports.py) is the float32 trace of the whole pipeline, saved as ONNX,
+with its normalisations and GELUs fused by ONNX Runtime's transformer optimiser. Its attention and
+MLP-input projections are then quantized: int8 weights per output channel, and int8 activations
+scaled per call. Passages are still embedded in full precision by the passage encoder.
+
+Two choices keep the vectors close to float32 (cosine 0.996 median, README):
+- weights use 7 bits (reduce_range). On CPUs without VNNI, the int8 product sums pairs into 16 bits,
+  and full 8-bit weights overflow them (cosine 0.96 median, 0.49 at worst).
+- the MLP's output projection (down_proj) stays float32. Its input, GELU(gate) x up, has channels far
+  larger than the rest, and one int8 scale per call cannot hold both (cosine 0.988 with it quantized).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import exports
+from .errors import ModelError
+
+EXPORT_FILES = ("model.onnx", "model.onnx.data")
+EXPORT_VERSION = 1
+# The projections quantized, by the torch module they were traced from (Gemma-style names).
+QUANTIZED_MODULES = re.compile(r"\.layers\.\d+\.(self_attn\.[qkvo]_proj|mlp\.(gate|up)_proj)$")
+NAME_SCOPES = "pkg.torch.onnx.name_scopes"  # where torch.onnx records each node's module path
+
+
+def onnx_runtime_available() -> bool:
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def export_model(model_folder: Path, out: Path) -> None:
+    """Trace the pipeline, save it as ONNX, fuse it, and quantize its projections into out/model.onnx."""
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    program = exports.traced_pipeline(model_folder)
+    with tempfile.TemporaryDirectory(dir=out) as work:
+        traced, fused = Path(work) / "traced.onnx", Path(work) / "fused.onnx"
+        with torch.no_grad():
+            torch.onnx.export(program, f=str(traced), input_names=["input_ids", "attention_mask"],
+                              output_names=["vectors"], dynamo=True, external_data=True)
+        names = quantized_nodes(onnx.load(str(traced), load_external_data=False))
+        # "bert" names ONNX Runtime's generic encoder fusions: RMS norms and GELUs into single kernels.
+        # Its shape inference fails on the dynamic sequence and says so; the fusions used need none.
+        with contextlib.redirect_stdout(io.StringIO()), _quiet("onnxruntime.transformers"):
+            optimized = optimize_model(str(traced), model_type="bert", num_heads=0, hidden_size=0, opt_level=1)
+        optimized.save_model_to_file(str(fused), use_external_data_format=True)
+        quantize_dynamic(str(fused), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=True, op_types_to_quantize=["MatMul"], nodes_to_quantize=names,
+                         use_external_data_format=True)
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str):
+    """Warnings of a library's loggers held back for the duration."""
+    logger = logging.getLogger(logger_name)
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def quantized_nodes(model) -> list[str]:
+    """The MatMul nodes traced from the projections QUANTIZED_MODULES names. Raises ModelError when
+    there are none (another architecture, or an exporter that no longer records module paths)."""
+    names = []
+    for node in model.graph.node:
+        scopes = next((p.value for p in node.metadata_props if p.key == NAME_SCOPES), "")
+        if node.op_type == "MatMul" and any(QUANTIZED_MODULES.search(scope) for scope in _scopes(scopes)):
+            names.append(node.name)
+    if not names:
+        raise ModelError("the int8 query export found no attention or MLP projection to quantize; "
+                         "set RAG_QUERY_ENCODER=float to embed queries with the passage encoder")
+    return names
+
+
+def _scopes(value: str) -> list[str]:
+    """A name_scopes entry (the repr of a list of module paths) as its paths."""
+    return re.findall(r"'([^']*)'", value)
+
+
+# export_model is looked up at build time, so tests can swap it.
+ONNX_INT8 = exports.ExportKind("onnx-int8", EXPORT_VERSION, EXPORT_FILES, lambda model, out: export_model(model, out))
+
+
+def ensure_export(name: str, log: Callable[[str], None] = print, full_check: bool = False) -> Path:
+    """The verified int8 query export of a cached model, exporting it first (a few minutes) when absent or broken."""
+    return exports.ensure(ONNX_INT8, name, log, full_check)
+
+
+class Int8QueryModel:
+    """The int8 export in an ONNX Runtime session; ``forward`` maps token ids to vectors like OpenVINOModel's."""
+
+    def __init__(self, folder: Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = exports.cpu_threads(threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # the optimiser's notes on unused initialisers are not the user's business
+        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+
+    def forward(self, features: dict) -> np.ndarray:
+        """One query at a time, its padding cut off. Activations are scaled per call, so a query run in a
+        batch would get a scale set by its neighbours: alone, its vector is the same however it arrives."""
+        rows = []
+        for ids, mask in zip(features["input_ids"], features["attention_mask"]):
+            kept = mask.astype(bool)  # whichever side the tokenizer pads
+            inputs = {"input_ids": ids[None, kept].astype(np.int64), "attention_mask": mask[None, kept].astype(np.int64)}
+            rows.append(self.session.run(None, inputs)[0][0])
+        return np.stack(rows).astype(np.float32)
