@@ -25,6 +25,8 @@ def figures(index: Path, sets: list[str]) -> dict:
 
     retriever = rag.Retriever.load(index)
     fitted = calibration.calibrate_retriever(retriever)
+    if fitted is None:
+        raise SystemExit(f"{index} is too small to calibrate; compare on a larger index")
     items = [item for path in sets for item in evaluation.load_qa_set(path)]
     hits = evaluation.evaluate_retriever(retriever, items)
     answers = evaluation.evaluate_answers(retriever, items, threshold=fitted.threshold)
@@ -43,11 +45,12 @@ def main() -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child process's own encoder
     args = parser.parse_args()
     if args.one:
+        os.environ["RAG_QUERY_ENCODER"] = args.one  # read when the retriever loads its encoder
         print(json.dumps(figures(args.index, args.sets)))
         return
-    for encoder in args.encoders:
+    for encoder in args.encoders:  # each in its own process: one model loaded at a time
         out = subprocess.run([sys.executable, __file__, "--one", encoder, "--index", str(args.index), *args.sets],
-                             env={**os.environ, "RAG_QUERY_ENCODER": encoder}, capture_output=True, text=True, check=True)
+                             stdout=subprocess.PIPE, text=True, check=True)
         print(out.stdout.strip().splitlines()[-1])
 
 

@@ -30,11 +30,14 @@ class _Request:
 
 
 class BatchingEncoder:
-    """An Encoder whose concurrent ``encode_queries`` calls are merged into few model calls."""
+    """An Encoder whose concurrent ``encode_queries`` calls are merged into few model calls. The int8
+    query model still runs the queries of a merged call one by one (rag/query_int8.py), so with it the
+    merging saves the waiting, not the compute."""
 
     def __init__(self, encoder: Encoder, max_batch: int = MAX_BATCH):
         self.inner, self.max_batch = encoder, max_batch
         self.name, self.dim, self.fingerprint = encoder.name, encoder.dim, encoder.fingerprint
+        self.query_encoder = getattr(encoder, "query_encoder", "float")
         self._waiting: list[_Request] = []
         self._busy = False
         self._cond = threading.Condition()

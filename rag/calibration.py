@@ -236,8 +236,8 @@ def calibrate_retriever(retriever: "Retriever") -> Calibration | None:
         return retriever.probe_confidences_many(
             [(question, LeftOut(sentences[sid].source, sentences[sid].title)) for sid, question in probes])
 
-    encoder = getattr(retriever.encoder, "inner", retriever.encoder)  # under the batching wrapper
-    return calibrate(SentenceTexts(sentences), confidences, query_encoder=getattr(encoder, "query_encoder", "float"))
+    return calibrate(SentenceTexts(sentences), confidences,
+                     query_encoder=getattr(retriever.encoder, "query_encoder", "float"))
 
 
 class SentenceTexts(Sequence[str]):

@@ -148,7 +148,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     index_dir = args.index or default_index_dir()
     finish_interrupted(Path(corpus))  # an add/remove killed after saving its index: put its files in place
     params = ChunkingParams(**{k: v for k, v in (("size", args.chunk_size), ("overlap", args.chunk_overlap)) if v})
-    if args.if_stale and index_is_current(index_dir, corpus, args.model, params):
+    if args.if_stale and index_is_current(index_dir, corpus, args.model, params, args.device):
         print(f"index {index_dir} is up to date")
         return 0
     backend = backend_arg(args)
@@ -212,7 +212,7 @@ def print_built(verb: str, index_dir: Path, data) -> None:
           f"{counts.get('pooled', 0)} passages pooled from their sentences)")
 
 
-def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:
+def index_is_current(index_dir: Path, corpus: Path, model: str, params, device: str | None = None) -> bool:
     """True when the index loads, matches the corpus on disk, the model and the chunking."""
     from .embed import expected_fingerprint
     from .index import check_index, read_manifest, verify_parts
@@ -223,10 +223,10 @@ def index_is_current(index_dir: Path, corpus: Path, model: str, params) -> bool:
         check_index(index_dir, manifest, (model, expected_fingerprint(model)), corpus_root=Path(corpus))
     except RagError:
         return False
-    return manifest["chunking"] == params.as_dict() and calibration_is_current(manifest, model)
+    return manifest["chunking"] == params.as_dict() and calibration_is_current(manifest, model, device)
 
 
-def calibration_is_current(manifest: dict, model: str) -> bool:
+def calibration_is_current(manifest: dict, model: str, device: str | None = None) -> bool:
     """The index was calibrated (or found too small to be) under the answer params and the query encoder
     in use: a threshold fitted on another params file's confidence scale, or on other query vectors,
     refuses the wrong answers. Older builds lack one, or the query encoder (theirs was float)."""
@@ -237,7 +237,7 @@ def calibration_is_current(manifest: dict, model: str) -> bool:
         return False
     fitted = manifest["calibration"]
     return fitted is None or ((fitted.get("params") or {}).get("sha256") == answer.PARAMS_ID["sha256"]
-                              and fitted.get("query_encoder", "float") == query_encoder_for(model))
+                              and fitted.get("query_encoder", "float") == query_encoder_for(model, device))
 
 
 def cmd_index_calibrate(args: argparse.Namespace) -> int:
@@ -350,7 +350,7 @@ def cmd_models_fetch(args: argparse.Namespace) -> int:
 
     for name in args.names:
         path = models.ensure_model(name, log=print_stderr)
-        backend = prepare_backend(name, log=print_stderr)  # the OpenVINO export, derived here once
+        backend = prepare_backend(name, log=print_stderr)  # the OpenVINO and int8 query exports, derived here once
         print(f"{name}: {path} (backend {backend})")
     return 0
 

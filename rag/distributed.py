@@ -77,7 +77,7 @@ class EmbedActor:
     """Loads the encoder once per actor; embeds one batch of texts per call."""
 
     def __init__(self, model: str, fingerprint: str):
-        self.encoder = load_encoder(model)
+        self.encoder = load_encoder(model, query_encoder="float")  # passages only: no int8 query model to load
         if self.encoder.fingerprint != fingerprint:  # another copy of the weights on this node
             raise RagError(f"model {model} on this Ray node has fingerprint {self.encoder.fingerprint}, the driver's "
                            f"{fingerprint}; run `rag models fetch {model}` on every node")
@@ -96,6 +96,7 @@ class RayEncoder:
             raise RagError(f"--ray-workers must be at least 1, not {workers}")
         self.local, self.workers, self.batch = local, workers, batch
         self.name, self.dim, self.fingerprint = local.name, local.dim, local.fingerprint
+        self.query_encoder = getattr(local, "query_encoder", "float")  # the local encoder embeds the queries
 
     def read_query(self, query: str) -> str:
         return self.local.read_query(query)

@@ -5,8 +5,8 @@ OpenVINO export, CPU; rag/openvino_encoder.py). "auto" (default) takes OpenVINO 
 measured model and torch elsewhere. Both read the same tokens and give vectors within cosine 0.998 of
 each other (README), so they share the model's fingerprint and an index serves queries from either.
 
-On the CPU, queries are embedded by the model's int8 export (rag/query_int8.py, RAG_QUERY_ENCODER):
-half the query time of the float32 model on a CPU without bfloat16, at cosine 0.996 to its vectors.
+With the OpenVINO backend on a CPU without native bfloat16, queries are embedded by the model's int8
+export (rag/query_int8.py, RAG_QUERY_ENCODER): about half the float32 query time, at cosine 0.996.
 
 Every encoder returns float32 rows of unit length, so inner product is cosine.
 """
@@ -38,6 +38,7 @@ class Encoder(Protocol):
     name: str
     dim: int
     fingerprint: str  # identifies the exact weights; stored in index manifests
+    query_encoder: str  # what embeds queries: "int8" or "float" (resolve_query_encoder)
 
     def read_query(self, query: str) -> str: ...  # the prefix of query that encode_queries embeds
 
@@ -120,7 +121,8 @@ def resolve_query_encoder(backend: str, setting: str | None = None) -> str:
     """What embeds queries: RAG_QUERY_ENCODER (or ``setting``) = int8 | float | auto (default).
 
     int8: the model's int8 ONNX export (rag/query_int8.py), for the CPU backend only. float: the
-    passage encoder itself. auto: int8 with the OpenVINO backend when ONNX Runtime is installed.
+    passage encoder itself. auto: int8 with the OpenVINO backend on a CPU without native bfloat16 (where
+    it was measured: half the float32 query time), when ONNX Runtime is installed; float elsewhere.
     """
     from .query_int8 import onnx_runtime_available
 
@@ -135,14 +137,14 @@ def resolve_query_encoder(backend: str, setting: str | None = None) -> str:
                        "or use RAG_QUERY_ENCODER=float")
     if setting != "auto":
         return setting
-    return "int8" if backend == "openvino" and onnx_runtime_available() else "float"
+    return "int8" if backend == "openvino" and not cpu_has_bf16() and onnx_runtime_available() else "float"
 
 
-def query_encoder_for(name: str) -> str:
+def query_encoder_for(name: str, device: str | None = None) -> str:
     """What would embed this model's queries here now (int8 or float), without loading it."""
     if is_fake(name):
         return "float"
-    return resolve_query_encoder(resolve_backend(name, resolve_device()))
+    return resolve_query_encoder(resolve_backend(name, resolve_device(device)))
 
 
 def quiet_transformers() -> None:
@@ -172,7 +174,7 @@ class _ModelEncoder:
 
     query_encoder = "float"  # what embeds queries (resolve_query_encoder); recorded with an index's calibration
 
-    def _encode(self, texts: list[str], truncation: dict | None = None) -> np.ndarray:
+    def _encode(self, texts: list[str], truncation: dict | None = None, query: bool = False) -> np.ndarray:
         raise NotImplementedError
 
     def _query_truncation(self) -> dict:
@@ -191,7 +193,7 @@ class _ModelEncoder:
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         """The prompt kept and at most max_query_tokens tokens of each, cut by the model's tokenizer."""
-        return self._encode([self.spec.query_prompt + q for q in queries], self._query_truncation())
+        return self._encode([self.spec.query_prompt + q for q in queries], self._query_truncation(), query=True)
 
     def input_text(self, passage: Passage) -> str:
         return passage_input(passage, self.spec.document_prompt)
@@ -234,7 +236,7 @@ class SentenceTransformerEncoder(_ModelEncoder):
         self.model = SentenceTransformer(str(models.model_dir(name)), device=device, local_files_only=True,
                                          model_kwargs={"torch_dtype": dtype} if dtype else {})
 
-    def _encode(self, texts: list[str], truncation: dict | None = None) -> np.ndarray:
+    def _encode(self, texts: list[str], truncation: dict | None = None, query: bool = False) -> np.ndarray:
         kwargs = {"processing_kwargs": {"text": truncation}} if truncation else {}
         with self._tokenizer_lock:
             vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
@@ -245,7 +247,8 @@ class SentenceTransformerEncoder(_ModelEncoder):
 
 class OpenVINOEncoder(_ModelEncoder):
     """The model's OpenVINO export (rag/openvino_encoder.py) on the CPU: the same tokenizer, prompts
-    and truncation as the torch encoder; vectors within cosine 0.999 of torch's (tests/integration)."""
+    and truncation as the torch encoder; vectors within cosine 0.999 of torch's (tests/integration).
+    Queries go to ``query_model``: this one, or the int8 export (cosine 0.996; RAG_QUERY_ENCODER)."""
 
     backend = "openvino"
     device = "cpu"
@@ -270,13 +273,9 @@ class OpenVINOEncoder(_ModelEncoder):
         except (OSError, KeyError, ValueError):
             pass
 
-    def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        """As the base class, by the query model (the int8 export unless RAG_QUERY_ENCODER=float)."""
-        return self._encode([self.spec.query_prompt + q for q in queries], self._query_truncation(), self.query_model)
-
-    def _encode(self, texts: list[str], truncation: dict | None = None, model=None) -> np.ndarray:
+    def _encode(self, texts: list[str], truncation: dict | None = None, query: bool = False) -> np.ndarray:
         truncation = truncation or {"truncation": True, "max_length": self.max_passage_tokens}
-        model = model or self.model
+        model = self.query_model if query else self.model
         out = []
         for lo in range(0, len(texts), self.batch_size):
             with self._tokenizer_lock:
@@ -288,7 +287,7 @@ class OpenVINOEncoder(_ModelEncoder):
 
 
 def load_encoder(name: str, device: str | None = None, backend: str | None = None,
-                 log: Callable[[str], None] = print) -> Encoder:
+                 log: Callable[[str], None] = print, query_encoder: str | None = None) -> Encoder:
     """The encoder for a model name; "fake-N" gives the test encoder (rag.testing).
 
     ``device`` (or RAG_DEVICE): auto | cpu | cuda[:N]; ``backend`` (or RAG_BACKEND): auto | torch | openvino.
@@ -299,7 +298,7 @@ def load_encoder(name: str, device: str | None = None, backend: str | None = Non
         return FakeEncoder(int(name.split("-", 1)[1]))
     device = resolve_device(device)
     if resolve_backend(name, device, backend) == "openvino":
-        return OpenVINOEncoder(name, log=log)
+        return OpenVINOEncoder(name, log=log, query_encoder=query_encoder)
     return SentenceTransformerEncoder(name, device=device)
 
 

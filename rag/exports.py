@@ -1,7 +1,7 @@
 """Model exports derived on this machine from the cached, verified weights (no hub).
 
-Two exports exist: the OpenVINO IR that embeds passages and queries (rag/openvino_encoder.py) and the
-int8 ONNX model that embeds queries (rag/query_int8.py). Both start from the same float32 trace of the
+Two exports exist: the OpenVINO IR that embeds passages, and queries unless the int8 one does
+(rag/openvino_encoder.py), and the int8 ONNX model that embeds queries (rag/query_int8.py). Both start from the same float32 trace of the
 whole sentence-transformers pipeline (``traced_pipeline``). Each is built once into a staging folder;
 its files' sha256 and sizes go in a VERIFIED.json written last, and the folder is moved into place, so
 a half-written, truncated or altered export is found and rebuilt.
@@ -44,13 +44,18 @@ def read_manifest(kind: ExportKind, folder: Path, full: bool = False) -> dict:
     path = folder / models.VERIFIED_FILE
     if not path.exists():
         raise ModelError(f"no complete {kind.label} export in {folder}; run `rag models fetch`")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        sizes, hashes = dict(manifest["sizes"]), dict(manifest["sha256"])
+    except (ValueError, KeyError, TypeError) as broken:
+        raise ModelError(f"the {kind.label} export record {path} is unreadable ({broken}); "
+                         f"run `rag models fetch` to rebuild it") from broken
     for rel in kind.files:
         file = folder / rel
-        if not file.exists() or file.stat().st_size != manifest["sizes"].get(rel):
+        if not file.exists() or file.stat().st_size != sizes.get(rel):
             raise ModelError(f"{kind.label} export file {file} is missing or truncated; "
                              f"run `rag models fetch` to rebuild it")
-        if (full or rel == kind.files[0]) and sha256_file(file) != manifest["sha256"][rel]:
+        if (full or rel == kind.files[0]) and sha256_file(file) != hashes.get(rel):
             raise ModelError(f"{kind.label} export file {file} fails its sha256; run `rag models fetch` to rebuild it")
     return manifest
 

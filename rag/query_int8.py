@@ -33,18 +33,31 @@ EXPORT_VERSION = 1
 # The projections quantized, by the torch module they were traced from (Gemma-style names).
 QUANTIZED_MODULES = re.compile(r"\.layers\.\d+\.(self_attn\.[qkvo]_proj|mlp\.(gate|up)_proj)$")
 NAME_SCOPES = "pkg.torch.onnx.name_scopes"  # where torch.onnx records each node's module path
+INTEGER_PRODUCTS = {"MatMulInteger", "DynamicQuantizeMatMul", "MatMulIntegerToFloat"}
 
 
 def onnx_runtime_available() -> bool:
     try:
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
+        import onnxscript  # noqa: F401  (torch.onnx's exporter)
     except ImportError:
         return False
     return True
 
 
 def export_model(model_folder: Path, out: Path) -> None:
+    """The int8 export in ``out``; any failure is a ModelError naming the way round it."""
+    try:
+        _export(model_folder, out)
+    except ModelError:
+        raise
+    except Exception as failed:  # torch.onnx, the optimiser and the quantizer raise their own kinds
+        raise ModelError(f"the int8 query export failed ({type(failed).__name__}: {failed}); "
+                         f"set RAG_QUERY_ENCODER=float to embed queries with the passage encoder") from failed
+
+
+def _export(model_folder: Path, out: Path) -> None:
     """Trace the pipeline, save it as ONNX, fuse it, and quantize its projections into out/model.onnx."""
     import onnx
     import torch
@@ -66,6 +79,14 @@ def export_model(model_folder: Path, out: Path) -> None:
         quantize_dynamic(str(fused), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
                          reduce_range=True, op_types_to_quantize=["MatMul"], nodes_to_quantize=names,
                          use_external_data_format=True)
+    done = quantized_count(onnx.load(str(out / "model.onnx"), load_external_data=False))
+    if done != len(names):  # the optimiser renamed or fused a projection: not the model this module describes
+        raise ModelError(f"the int8 query export quantized {done} of its {len(names)} projections")
+
+
+def quantized_count(model) -> int:
+    """How many integer matrix products a model holds."""
+    return sum(node.op_type in INTEGER_PRODUCTS for node in model.graph.node)
 
 
 @contextlib.contextmanager

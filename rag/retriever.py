@@ -235,8 +235,9 @@ class Retriever:
         return self.probe_confidences_many([(question, left_out)])[0]
 
     def probe_confidences_many(self, probes: Sequence[tuple[str, LeftOut]]) -> list[tuple[float, float]]:
-        """probe_confidences of many questions, encoded together: the model runs them in batches, at a
-        fraction of a lone question's cost each (a calibration asks a thousand)."""
+        """probe_confidences of many questions, encoded together: the float model runs them in batches, at a
+        fraction of a lone question's cost each (a calibration asks a thousand); the int8 query model
+        runs them one by one (rag/query_int8.py), each at about half a lone float question's cost."""
         reads = [self.read_query(question) for question, _ in probes]
         vectors = self.encoder.encode_queries([read.dense for read in reads]) if reads else []
         off, none = float("-inf"), Filters()

@@ -24,6 +24,7 @@ class FakeEncoder:
     """Deterministic hashed character uni- and bigrams: no model, good enough for unit tests."""
 
     max_query_tokens = MAX_QUERY_TOKENS  # a character is a token
+    query_encoder = "float"  # queries and passages alike
 
     def __init__(self, dim: int = 64):
         self.name, self.dim, self.fingerprint = f"{FAKE_PREFIX}{dim}", dim, f"{FAKE_PREFIX}{dim}"

@@ -139,3 +139,18 @@ def test_index_calibrate_rewrites_the_manifest_only(tmp_path: Path, capsys, monk
     assert parts == {p.name: p.read_bytes() for p in index.resolve().iterdir() if p.name != "manifest.json" and p.is_file()}
     assert main(["index", "status", "--index", str(index)]) == 0
     assert "calibrated on its corpus" in capsys.readouterr().out
+
+
+class Int8Queries(FakeEncoder):
+    query_encoder = "int8"  # as OpenVINOEncoder reports it when the int8 export embeds its queries
+
+
+def test_the_calibration_records_what_embedded_its_probes_through_any_wrapper(tmp_path: Path):
+    from rag.batching import BatchingEncoder
+    from rag.distributed import RayEncoder
+
+    corpus, index = make_corpus(tmp_path / "corpus", 40), tmp_path / "index"
+    assert build_index(corpus, index, FakeEncoder(64)).manifest["calibration"]["query_encoder"] == "float"
+    for wrapped in (BatchingEncoder(Int8Queries(64)), RayEncoder(Int8Queries(64), workers=1)):
+        r = rag.Retriever.load(index, encoder=wrapped)
+        assert calibration.calibrate_retriever(r).query_encoder == "int8"

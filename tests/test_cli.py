@@ -82,3 +82,21 @@ def test_eval_sets_add_up_whether_listed_after_one_flag_or_repeated():
     assert parser().parse_args(["eval", "--set", "a.jsonl", "b.jsonl"]).sets == [Path("a.jsonl"), Path("b.jsonl")]
     assert parser().parse_args(["eval", "--set", "a.jsonl", "--set", "b.jsonl"]).sets == [Path("a.jsonl"), Path("b.jsonl")]
     assert parser().parse_args(["eval"]).sets is None
+
+
+def test_build_if_stale_recalibrates_an_index_fitted_with_other_query_vectors(built, mini_corpus, capsys, monkeypatch):
+    from rag import answer, embed
+    from rag.cli import calibration_is_current
+
+    fitted = {"threshold": 0.5, "percentile": 88.0, "probes": 200, "params": answer.PARAMS_ID}
+    monkeypatch.setattr(embed, "query_encoder_for", lambda model, device=None: "int8")
+    assert not calibration_is_current({"calibration": fitted}, "embeddinggemma-300m")  # older builds: float
+    assert calibration_is_current({"calibration": {**fitted, "query_encoder": "int8"}}, "embeddinggemma-300m")
+    monkeypatch.undo()
+    from rag.index import read_manifest, update_manifest
+
+    update_manifest(built, calibration={**fitted, "query_encoder": "int8"})  # fake-64 serves float queries
+    args = ["index", "build", "--corpus", str(mini_corpus), "--index", str(built), "--model", "fake-64", "--if-stale"]
+    assert main(args) == 0
+    assert "built" in capsys.readouterr().out
+    assert (read_manifest(built)["calibration"] or {}).get("query_encoder", "float") == "float"

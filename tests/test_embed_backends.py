@@ -86,7 +86,8 @@ def made(monkeypatch) -> list[tuple]:
     """Stand-ins for the two encoder classes: load_encoder's choice is recorded, nothing is loaded."""
     calls: list[tuple] = []
     monkeypatch.setattr(embed, "SentenceTransformerEncoder", lambda name, device: calls.append(("torch", name, device)))
-    monkeypatch.setattr(embed, "OpenVINOEncoder", lambda name, log: calls.append(("openvino", name, "cpu")))
+    monkeypatch.setattr(embed, "OpenVINOEncoder",
+                        lambda name, log, query_encoder: calls.append(("openvino", name, "cpu")))
     monkeypatch.setattr(embed, "openvino_available", lambda: True)
     return calls
 

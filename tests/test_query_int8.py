@@ -42,6 +42,23 @@ def test_a_graph_without_module_paths_is_an_error_not_a_float_model():
         query_int8.quantized_nodes(graph_of([matmul("a", None), matmul("b", None)]))
 
 
+def test_an_export_that_fails_says_how_to_do_without_it(tmp_path, monkeypatch):
+    def broken(model_folder, out):
+        raise RuntimeError("Killed")
+
+    monkeypatch.setattr(query_int8, "_export", broken)
+    with pytest.raises(ModelError, match="RuntimeError: Killed.*RAG_QUERY_ENCODER=float"):
+        query_int8.export_model(tmp_path, tmp_path)
+
+
+def test_an_unreadable_export_record_is_rebuilt_not_a_crash(fake_exports):
+    folder = query_int8.ensure_export(GEMMA, log=lambda m: None)
+    (folder / models.VERIFIED_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match="unreadable"):
+        exports.read_manifest(query_int8.ONNX_INT8, folder)
+    assert query_int8.ensure_export(GEMMA, log=lambda m: None) == folder and len(fake_exports) == 2
+
+
 def tiny_model(path) -> None:
     """input_ids, attention_mask -> [sum of ids, token count, ids' largest]: shows what a row was run with."""
     ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "s"])
@@ -69,11 +86,16 @@ def test_a_query_is_run_alone_without_its_padding(tmp_path):
 
 # --- which encoder embeds queries -------------------------------------------------
 
-def test_auto_takes_int8_with_openvino_when_onnx_runtime_is_installed(monkeypatch):
+def test_auto_takes_int8_with_openvino_on_a_cpu_without_bfloat16(monkeypatch):
     monkeypatch.delenv("RAG_QUERY_ENCODER", raising=False)
     monkeypatch.setattr(query_int8, "onnx_runtime_available", lambda: True)
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
     assert embed.resolve_query_encoder("openvino") == "int8"
     assert embed.resolve_query_encoder("torch") == "float"  # GPUs and e5: the passage encoder
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)  # OpenVINO's bfloat16 there: int8 unmeasured
+    assert embed.resolve_query_encoder("openvino") == "float"
+    assert embed.resolve_query_encoder("openvino", "int8") == "int8"
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
     monkeypatch.setattr(query_int8, "onnx_runtime_available", lambda: False)
     assert embed.resolve_query_encoder("openvino") == "float"
 
@@ -139,3 +161,6 @@ def test_each_export_kind_keeps_the_other(fake_exports):
     (int8 / models.VERIFIED_FILE).unlink()
     query_int8.ensure_export(GEMMA, log=lambda m: None)  # rebuilt: the older recipe goes, OpenVINO's stays
     assert not older.exists() and ov.exists()
+    (ov / models.VERIFIED_FILE).unlink()
+    openvino_encoder.ensure_export(GEMMA, log=lambda m: None)  # and the other way round
+    assert int8.exists() and len(fake_exports) == 4

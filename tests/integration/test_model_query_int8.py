@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import onnx
 import pytest
 
 from rag import query_int8
@@ -33,14 +34,14 @@ def test_it_loads_the_verified_export_without_exporting(encoders, monkeypatch):
         raise AssertionError("exported again although the cache holds a verified export")
 
     monkeypatch.setattr(query_int8, "export_model", no_export)
-    query_int8.ensure_export(DEFAULT_MODEL, log=lambda m: None, full_check=True)
-    assert encoders[0].query_encoder == "int8" and encoders[1].query_encoder == "float"
+    folder = query_int8.ensure_export(DEFAULT_MODEL, log=lambda m: None, full_check=True)
+    graph = onnx.load(str(folder / "model.onnx"), load_external_data=False)
+    assert query_int8.quantized_count(graph) == 6 * 24  # q, k, v, o, gate and up of every layer
 
 
 def test_int8_query_vectors_stay_close_to_the_float_models(encoders, questions):
     # Measured on 523 seed and DRCD questions: cosine 0.9966 median, 0.9934 at worst (README).
     int8, full = (e.encode_queries(questions) for e in encoders)
-    assert np.allclose(np.linalg.norm(int8, axis=1), 1, atol=1e-5)
     cosine = (int8 * full).sum(axis=1)
     assert np.median(cosine) >= 0.995 and cosine.min() >= 0.99
 
