@@ -37,6 +37,9 @@ def test_it_loads_the_verified_export_without_exporting(encoders, monkeypatch):
     folder = query_int8.ensure_export(DEFAULT_MODEL, log=lambda m: None, full_check=True)
     graph = onnx.load(str(folder / "model.onnx"), load_external_data=False)
     assert query_int8.quantized_count(graph) == 6 * 24  # q, k, v, o, gate and up of every layer
+    operators = [node.op_type for node in graph.graph.node]
+    # each layer's attention one fused operator (opset 23), not the 60-odd nodes opset 18 traces
+    assert operators.count("Attention") == 24 and "Softmax" not in operators
 
 
 def test_int8_query_vectors_stay_close_to_the_float_models(encoders, questions):
