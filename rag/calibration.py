@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import answer
+from .query_int8 import export_version_for
 from .text import to_simplified
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class Calibration:
     figures: dict | None = None  # the probes' confidences that placed it (see probe_figures)
     gap_weight: float = 0.0  # how far it moved from that percentile towards the cap
     query_encoder: str = "float"  # what embedded the probes (rag.embed.resolve_query_encoder): int8 or float
+    query_export: int | None = None  # the int8 export's version when int8 embedded them (rag.query_int8)
 
     def as_dict(self) -> dict:
         return {"threshold": round(self.threshold, 4), "percentile": self.percentile, "gap_weight": self.gap_weight,
@@ -76,7 +78,8 @@ class Calibration:
                 "method": f"percentile of corpus-made probe questions asked with their article left out, moved "
                           f"gap_weight of the way to the {CAP_SHARE:g}th percentile of the same asked of the whole "
                           f"index, and never above it",
-                "figures": self.figures, "params": self.params, "query_encoder": self.query_encoder}
+                "figures": self.figures, "params": self.params, "query_encoder": self.query_encoder,
+                "query_export": self.query_export}
 
 
 def fitted_share() -> float:
@@ -223,7 +226,7 @@ def calibrate(sentences: Sequence[str], confidences_of: Callable[[list[tuple[int
     present, absent = zip(*confidences_of(probes))
     threshold, bound = threshold_of(present, absent, share, gap_weight)
     return Calibration(threshold, share, len(probes), answer.PARAMS_ID, probe_figures(present, absent, share, bound),
-                       gap_weight, query_encoder)
+                       gap_weight, query_encoder, export_version_for(query_encoder))
 
 
 def calibrate_retriever(retriever: "Retriever") -> Calibration | None:

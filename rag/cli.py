@@ -229,15 +229,18 @@ def index_is_current(index_dir: Path, corpus: Path, model: str, params, device: 
 def calibration_is_current(manifest: dict, model: str, device: str | None = None) -> bool:
     """The index was calibrated (or found too small to be) under the answer params and the query encoder
     in use: a threshold fitted on another params file's confidence scale, or on other query vectors,
-    refuses the wrong answers. Older builds lack one, or the query encoder (theirs was float)."""
+    refuses the wrong answers. Older builds lack one, or the query encoder (theirs was float), or the int8
+    export's version (theirs was 2 or older)."""
     from . import answer
     from .embed import query_encoder_for
+    from .query_int8 import export_version_for
 
     if "calibration" not in manifest:
         return False
-    fitted = manifest["calibration"]
+    fitted, encoder = manifest["calibration"], query_encoder_for(model, device)
     return fitted is None or ((fitted.get("params") or {}).get("sha256") == answer.PARAMS_ID["sha256"]
-                              and fitted.get("query_encoder", "float") == query_encoder_for(model, device))
+                              and fitted.get("query_encoder", "float") == encoder
+                              and fitted.get("query_export") == export_version_for(encoder))
 
 
 def cmd_index_calibrate(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from . import models
 from .errors import ModelError
@@ -95,14 +95,17 @@ def remove_superseded(kind: ExportKind, name: str, current: Path, log: Callable[
             log(f"removed the superseded {kind.label} export {old.name}")
 
 
-def traced_pipeline(model_folder: Path):
+def traced_pipeline(model_folder: Path, prepare: Callable[[Any], None] | None = None):
     """The whole sentence-transformers pipeline (transformer, pooling, dense layers, normalisation) in
-    float32, traced by torch.export with dynamic batch and sequence: (input_ids, attention_mask) -> vectors."""
+    float32, traced by torch.export with dynamic batch and sequence: (input_ids, attention_mask) -> vectors.
+    ``prepare`` may change the loaded SentenceTransformer's weights before the trace (rag.query_int8)."""
     import torch
     from sentence_transformers import SentenceTransformer
 
     st = SentenceTransformer(str(model_folder), device="cpu", local_files_only=True,
                              model_kwargs={"torch_dtype": torch.float32})
+    if prepare:
+        prepare(st)
 
     class Pipeline(torch.nn.Module):
         def __init__(self, inner):

@@ -146,6 +146,7 @@ class Int8Queries(FakeEncoder):
 
 
 def test_the_calibration_records_what_embedded_its_probes_through_any_wrapper(tmp_path: Path):
+    from rag import query_int8
     from rag.batching import BatchingEncoder
     from rag.distributed import RayEncoder
 
@@ -153,4 +154,5 @@ def test_the_calibration_records_what_embedded_its_probes_through_any_wrapper(tm
     assert build_index(corpus, index, FakeEncoder(64)).manifest["calibration"]["query_encoder"] == "float"
     for wrapped in (BatchingEncoder(Int8Queries(64)), RayEncoder(Int8Queries(64), workers=1)):
         r = rag.Retriever.load(index, encoder=wrapped)
-        assert calibration.calibrate_retriever(r).query_encoder == "int8"
+        fitted = calibration.calibrate_retriever(r)
+        assert (fitted.query_encoder, fitted.query_export) == ("int8", query_int8.EXPORT_VERSION)

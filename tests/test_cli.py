@@ -85,13 +85,17 @@ def test_eval_sets_add_up_whether_listed_after_one_flag_or_repeated():
 
 
 def test_build_if_stale_recalibrates_an_index_fitted_with_other_query_vectors(built, mini_corpus, capsys, monkeypatch):
-    from rag import answer, embed
+    from rag import answer, embed, query_int8
     from rag.cli import calibration_is_current
 
     fitted = {"threshold": 0.5, "percentile": 88.0, "probes": 200, "params": answer.PARAMS_ID}
     monkeypatch.setattr(embed, "query_encoder_for", lambda model, device=None: "int8")
     assert not calibration_is_current({"calibration": fitted}, "embeddinggemma-300m")  # older builds: float
-    assert calibration_is_current({"calibration": {**fitted, "query_encoder": "int8"}}, "embeddinggemma-300m")
+    current = {**fitted, "query_encoder": "int8", "query_export": query_int8.EXPORT_VERSION}
+    assert calibration_is_current({"calibration": current}, "embeddinggemma-300m")
+    older_export = {**current, "query_export": query_int8.EXPORT_VERSION - 1}  # other int8 vectors
+    assert not calibration_is_current({"calibration": older_export}, "embeddinggemma-300m")
+    assert not calibration_is_current({"calibration": {**fitted, "query_encoder": "int8"}}, "embeddinggemma-300m")
     monkeypatch.undo()
     from rag.index import read_manifest, update_manifest
 

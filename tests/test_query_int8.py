@@ -26,7 +26,7 @@ def graph_of(nodes) -> onnx.ModelProto:
     return helper.make_model(helper.make_graph(nodes, "g", [value], [value]))
 
 
-def test_it_quantizes_the_attention_and_mlp_input_projections_only():
+def test_it_quantizes_every_attention_and_mlp_projection_and_nothing_else():
     nodes = [matmul(f"{kind}", f"i.0.model.layers.3.{kind}") for kind in
              ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
               "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")]
@@ -34,7 +34,74 @@ def test_it_quantizes_the_attention_and_mlp_input_projections_only():
               matmul("head", "i.2.linear"),  # the sentence-transformers dense head
               matmul("untraced", None)]
     assert query_int8.quantized_nodes(graph_of(nodes)) == [
-        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj"]
+        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj",
+        "mlp.down_proj"]
+
+
+class TinyMLP:
+    """A Gemma-style MLP, down_proj(GELU(gate_proj(x)) * up_proj(x)), one input channel of down_proj
+    made far larger than the rest, and the two calls smooth_mlp_outputs makes of a SentenceTransformer."""
+
+    def __init__(self, bias: bool = False):
+        import torch
+
+        torch.manual_seed(0)
+        self.mlp = torch.nn.Module()
+        self.mlp.gate_proj = torch.nn.Linear(8, 16, bias=False)
+        self.mlp.up_proj = torch.nn.Linear(8, 16, bias=bias)
+        self.mlp.down_proj = torch.nn.Linear(16, 8, bias=False)
+        with torch.no_grad():
+            self.mlp.up_proj.weight[3] *= 50
+        self.inputs = {text: torch.randn(len(text), 8) for text in ("一二三四", "五六七八九", "query text")}
+
+    def modules(self):
+        return [self.mlp]
+
+    def forward(self, x):
+        import torch
+
+        m = self.mlp
+        return m.down_proj(torch.nn.functional.gelu(m.gate_proj(x)) * m.up_proj(x))
+
+    def encode(self, texts, prompt=None, show_progress_bar=None):
+        return [self.forward(self.inputs[text]) for text in texts]
+
+    def down_inputs(self, x):
+        import torch
+
+        m = self.mlp
+        return torch.nn.functional.gelu(m.gate_proj(x)) * m.up_proj(x)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_smoothing_keeps_the_function_and_evens_out_down_projs_input(bias):
+    import torch
+
+    tiny = TinyMLP(bias)
+    x = torch.cat(list(tiny.inputs.values()))
+    with torch.no_grad():
+        before, spread_before = tiny.forward(x), tiny.down_inputs(x).abs().amax(0)
+        assert query_int8.smooth_mlp_outputs(tiny, list(tiny.inputs)) == 1
+        after, spread_after = tiny.forward(x), tiny.down_inputs(x).abs().amax(0)
+    assert torch.allclose(before, after, rtol=1e-4, atol=1e-5)  # the same function in float32
+    ratio = lambda r: float(r.max() / r.median())  # noqa: E731
+    assert ratio(spread_before) > 20 and ratio(spread_after) < ratio(spread_before) / 4
+
+
+def test_a_model_without_such_mlps_cannot_be_smoothed():
+    class NoMLP:
+        def modules(self):
+            return []
+
+    with pytest.raises(ModelError, match="RAG_QUERY_ENCODER=float"):
+        query_int8.smooth_mlp_outputs(NoMLP(), ["text"])
+
+
+def test_the_calibration_texts_ship_with_the_package():
+    import json
+
+    texts = json.loads(query_int8.CALIBRATION_TEXTS.read_text(encoding="utf-8"))["texts"]
+    assert len(texts) == 61 and all(isinstance(t, str) and t.strip() for t in texts)
 
 
 def test_a_graph_without_module_paths_is_an_error_not_a_float_model():

@@ -36,17 +36,18 @@ def test_it_loads_the_verified_export_without_exporting(encoders, monkeypatch):
     monkeypatch.setattr(query_int8, "export_model", no_export)
     folder = query_int8.ensure_export(DEFAULT_MODEL, log=lambda m: None, full_check=True)
     graph = onnx.load(str(folder / "model.onnx"), load_external_data=False)
-    assert query_int8.quantized_count(graph) == 6 * 24  # q, k, v, o, gate and up of every layer
+    assert query_int8.quantized_count(graph) == 7 * 24  # q, k, v, o, gate, up and down of every layer
     operators = [node.op_type for node in graph.graph.node]
     # each layer's attention one fused operator (opset 23), not the 60-odd nodes opset 18 traces
     assert operators.count("Attention") == 24 and "Softmax" not in operators
 
 
 def test_int8_query_vectors_stay_close_to_the_float_models(encoders, questions):
-    # Measured on 523 seed and DRCD questions: cosine 0.9966 median, 0.9934 at worst (README).
+    # Export version 3 (down_proj smoothed and quantized), on 200 seed questions: cosine 0.9919 median,
+    # 0.9742 at worst, with recall and first quotes within 0.003 of float queries (README).
     int8, full = (e.encode_queries(questions) for e in encoders)
     cosine = (int8 * full).sum(axis=1)
-    assert np.median(cosine) >= 0.995 and cosine.min() >= 0.99
+    assert np.median(cosine) >= 0.99 and cosine.min() >= 0.965
 
 
 def test_a_query_gets_the_same_vector_alone_or_in_a_batch(encoders, questions):
