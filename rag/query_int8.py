@@ -6,7 +6,8 @@ cycle there. The export (rag/exports.py) is the float32 trace of the whole pipel
 at opset 23, whose Attention, RotaryEmbedding and RMSNormalization operators each run one layer's
 step as a single kernel (836 nodes, against 2,168 at opset 18 with ONNX Runtime's transformer
 optimiser: 0.91 of the time per query, same vectors). Then every attention and MLP projection is
-quantized: int8 weights per output channel, and int8 activations scaled per call. Passages are still embedded in full precision by the passage encoder.
+quantized: int8 weights per output channel, and int8 activations scaled per call. Passages are
+still embedded in full precision by the passage encoder.
 
 Two choices keep the retrieval and answers those of float32 queries (README):
 - weights use 7 bits (reduce_range). On CPUs without VNNI, the int8 product sums pairs into 16 bits,
