@@ -64,6 +64,13 @@ RATE_NOUNS = ("比例", "占比", "比重", "百分比")
 DATE_MARKS = "年月日号"  # after a number: "2015年", "7月", "3日", "5号"
 CLOCK_MARKS = "时点"  # after digits only: "三点建议" and "一时间" are no times
 DATE_WORDS = ("今年", "去年", "前年", "当天", "当日")
+# News dates an event by the holiday it falls near as often as by the calendar ("国庆前夕",
+# "春节期间", "中秋节当天"). Holidays whose name means nothing else date alone; the others (named by
+# their date, "七一"; or also a word or given name, "清明", "国庆") only before 节 or a time word,
+# since "八一中学", "政治清明" and "王国庆" name no time.
+FESTIVALS = tuple("春节 除夕 元旦 端午 中秋 重阳 劳动节 儿童节 教师节 妇女节 建党节 建军节 植树节".split())
+DATED_FESTIVALS = tuple("五一 六一 七一 八一 十一 三八 五四 国庆 清明 元宵 七夕 腊八".split())
+FESTIVAL_TIMES = tuple("来临之际 前夕 期间 前后 之际 当天 当日 到来 假期 长假".split())
 # History is dated by its periods as often as by years: a dynasty ("东汉", "始建于南宋", "宋代末",
 # "清末民初"), an emperor's reign ("康熙年间", "清同治年间"), a century (a number before 世纪, in
 # QUANTITY_MARKS' 世), a geological period ("侏罗纪"). Dynasties named by one character take 朝, 代
@@ -123,18 +130,21 @@ class PlaceKind:
     title_place: an administrative unit whose name may stand before an officer's title
         (赤峰市委书记, 巴林左旗的旗委书记) and ends a place name, not a person's.
     ends_place: a word ending in it names a place: "named" after at least two characters
-        (兴和县; not 辖区), "any" however short (社区)."""
+        (兴和县; not 辖区), "any" however short (社区).
+    named_by_use: names of this kind say what is done there, a verb before the kind being part of
+        the name (实践基地, 示范基地), not a verb that takes it as object (协调学校)."""
 
     name: str
     answered_by: tuple[str, ...] = ()
     asked_where: bool = False
     title_place: bool = False
     ends_place: str | None = None
+    named_by_use: bool = False
 
 
 def _place(name: str, answered_by: str = "", asked_where: bool = False, title_place: bool = False,
-           ends_place: str | None = None) -> PlaceKind:
-    return PlaceKind(name, tuple(answered_by.split()), asked_where, title_place, ends_place)
+           ends_place: str | None = None, named_by_use: bool = False) -> PlaceKind:
+    return PlaceKind(name, tuple(answered_by.split()), asked_where, title_place, ends_place, named_by_use)
 
 
 PLACE_KINDS = (
@@ -163,13 +173,14 @@ PLACE_KINDS = (
     _place("党校", "党校"),
     _place("博物馆", "博物馆 纪念馆 展览馆", asked_where=True, ends_place="any"),
     _place("纪念馆", "纪念馆 博物馆", ends_place="any"),
-    _place("基地", "基地", ends_place="any"),
+    _place("基地", "基地", ends_place="any", named_by_use=True),
     *(_place(name, ends_place="any") for name in "图书馆 广场 公园 窗口 口岸 界碑 礼堂 会议室 活动室".split()),
     _place("地方", asked_where=True),
 )
 # The kinds a question may ask for, and what answers each.
 ASKED_PLACE_KINDS = {k.name: "|".join(k.answered_by) for k in PLACE_KINDS if k.answered_by}
 TITLE_PLACE_ENDS = tuple(k.name for k in PLACE_KINDS if k.title_place)
+NAMED_BY_USE = frozenset(k.name for k in PLACE_KINDS if k.named_by_use)
 # Administrative units: a name ending in one is one place, and its neighbour differs by a character
 # (苏尼特左旗 / 苏尼特右旗, 乌拉特前旗 / 乌拉特后旗).
 ADMINISTRATIVE_ENDS = ("省", "自治区", "自治州", "州", "新区") + TITLE_PLACE_ENDS

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
-                      CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DEPUTY_TITLE_ENDS, DYNASTIES, DYNASTY_CHARS,
+                      CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
                       DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
-                      LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMING_VERB_ENDS,
+                      LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
                       SAME_UNITS, SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, TITLE_SHORT_FORMS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
@@ -41,7 +41,8 @@ ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|\bwhen\b|what
 # A clock time needs digits: "三点建议" and "一时间" are no times. A period of history dates too (lexicon).
 STATES_DATE = re.compile(NUMBER.replace("]", "〇零]") + rf"\s*[{DATE_MARKS}]|[0-9０-９]+\s*[{CLOCK_MARKS}]|"
                          + _any(DATE_WORDS + DYNASTIES + GEOLOGICAL_PERIODS) + rf"|[{DYNASTY_CHARS}][{DYNASTY_TIME_ENDS}]"
-                         + rf"|[\u4e00-\u9fff]{{2}}{REIGN_TIME_END}|" + NUMBER + r"\s*世纪")
+                         + rf"|[\u4e00-\u9fff]{{2}}{REIGN_TIME_END}|" + NUMBER + r"\s*世纪|" + _any(FESTIVALS)
+                         + f"|(?:{_any(DATED_FESTIVALS)})[”\"’']?(?:节|{_any(FESTIVAL_TIMES)})")  # “七一”前夕
 # "排名第几 / 第几大": a rank, stated as an ordinal ("第二大", "第五").
 ASKS_ORDINAL = re.compile(r"第几")
 STATES_ORDINAL = re.compile("第" + NUMBER)
@@ -58,8 +59,10 @@ ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0
 # "满意率是多少 / 占比多少": a share, stated in % (or 成, 百分之).
 ASKS_RATE = re.compile(r"(?:率(?![领先队])|" + _any(RATE_NOUNS) + r")\w{0,3}多少|多少(?:" + _any(RATE_NOUNS) + ")")  # 率领多少党员 counts people
 # "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
+# People before 多少 are counted only when 多少 asks for no amount of money or share of its own:
+# "干部每人能拿多少奖金" asks for money, not for how many 干部.
 _PEOPLE = _any(PEOPLE_NOUNS)
-ASKS_PEOPLE = re.compile(rf"多少({_PEOPLE})|({_PEOPLE})\w{{0,4}}?多少(?![名位个人户元钱])")
+ASKS_PEOPLE = re.compile(rf"多少({_PEOPLE})|({_PEOPLE})\w{{0,4}}?多少(?![名位个人户元钱]|{_MONEY}|{_any(RATE_NOUNS)})")
 
 # The focus noun sits just before "是谁 / 是多少 / 叫什么" or just after "多少 / 几 / 哪" (+ a measure word).
 _WORD = r"[\u4e00-\u9fffA-Za-z0-9]"
@@ -727,7 +730,8 @@ def names_place_of_kind(kinds: str, asked: str, text: str) -> bool:
         words = words or _words(text)
         # A verb before a kind that is a word of its own (协调/学校, 围绕/社区) is no name; before a
         # one-character kind it may be (前进/村, 跃进/村).
-        not_name = _NOT_NAME_TAGS_BEFORE_PLACE | ({"v"} if len(m.group()) > 1 else set())
+        # Kinds named by their use take a verb in the name (实践基地).
+        not_name = _NOT_NAME_TAGS_BEFORE_PLACE | ({"v"} if len(m.group()) > 1 and m.group() not in NAMED_BY_USE else set())
         if not any(start == m.start() - 2 and end == m.start() and flag in not_name
                    or start == m.start() - 1 < m.start() < end and not flag.startswith("ns")  # 农村(党员)
                    for start, end, _, flag in words):

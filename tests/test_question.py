@@ -633,3 +633,28 @@ def test_a_message_is_split_into_its_questions(message, parts):
 def test_a_question_stands_alone_when_it_names_what_it_asks_about():
     assert stands_alone("达茂旗在包头市城区有没有设立驻包党群服务中心?")
     assert not stands_alone("外出流动人口有多少?")  # whose? the question before says
+
+
+@pytest.mark.parametrize("sentence", ["国庆前夕,边检站执勤二队与兄弟单位开展交流活动。", "春节期间,志愿者走访慰问困难群众。",
+                                      "“七一”前夕,社区党委为老党员颁发纪念章。", "中秋节当天,社区举办游园活动。",
+                                      "國慶前夕,兩站開展聯誼活動。"])
+def test_news_dates_an_event_by_a_holiday(sentence):
+    assert states_asked_value(analyse("这是什么时候的事?"), sentence)
+
+
+@pytest.mark.parametrize("sentence", ["八一中学的学生参加了活动。", "营造风清气正、政治清明的环境。", "王国庆说这件事很重要。"])
+def test_holiday_names_that_are_also_other_words_need_a_time_word(sentence):
+    assert not states_asked_value(analyse("这是什么时候的事?"), sentence)
+
+
+def test_people_before_an_asked_amount_of_money_are_not_counted():
+    frame = analyse("评出的好干部每人能拿多少奖金?")
+    assert frame.counted == ()
+    assert states_asked_value(frame, "对评选出的好干部35名,分别给予3000元奖励。")
+    assert analyse("景区一年接待的游客有多少?").counted == ("游客",)
+
+
+def test_a_base_is_named_by_what_is_done_there():
+    frame = analyse("服务中心2022年被定为包头市的什么基地?")
+    assert names_new_place(frame, "服务中心成为包头市铸牢中华民族共同体意识实践基地。")
+    assert not names_new_place(analyse("他在哪所学校读书?"), "还积极协调学校、社区给予孩子关怀。")
