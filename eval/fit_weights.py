@@ -17,6 +17,9 @@ Three steps, each reproducible:
             corpus recalibrated on its own probes; the penalty that refuses the most unanswerable
             questions with every corpus within its bound on answerable ones refused (answer-v7.json,
             the names_here check, from answer-v6.json).
+    kind        one question kind's confidence weight alone (asks_english: answer-v17.json from
+            answer-v16.json): per weight, each corpus recalibrated on its own probes; the weight under
+            which the most of the issue's targets hold, each seeds QA set and public draw on its own.
     figures     the figures of the code and params as they stand, replayed from the cache: each
             corpus at the threshold its own probes give, each seeds QA set at the seeds'. A rule
             change is measured on every dev set in minutes, without the model.
@@ -722,6 +725,70 @@ def penalty_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, o
     return {"chosen": chosen, "table": table}
 
 
+# The issue's targets, met by each QA set on its own: (first quote at least, answerable refused at
+# most, unanswerable refused at least), for the seed pages and for a public draw.
+SEED_TARGETS = (0.85, SEED_MAX_REFUSED, 0.80)
+PUBLIC_TARGETS = (0.90, MAX_REFUSED, 0.95)
+KIND_WEIGHTS = tuple(np.round(np.arange(0.0, 0.301, 0.025), 3))
+
+
+def targets_met(f: dict, public: bool) -> int:
+    """How many of the issue's three targets one set's figures meet."""
+    fq, ar, ur = PUBLIC_TARGETS if public else SEED_TARGETS
+    return sum((f["first_quote_correct"] >= fq - 1e-9, f["answerable_refused"] <= ar + 1e-9,
+                f["unanswerable_refused"] is not None and f["unanswerable_refused"] >= ur - 1e-9))
+
+
+def kind_tradeoff(pairs: list[tuple[str, str]], base_file: str, feature: str, out: Path, version: int,
+                  report: Path) -> dict:
+    """One question kind's confidence weight (asks_<kind>) on a grid, each corpus at its own recalibrated
+    threshold: the weight under which the most of the issue's targets hold, each seeds QA set and each
+    public draw counted on its own (a set is what the issue is checked on); on a tie, the weight
+    nearest the base's. Writes the params with it and a table."""
+    from rag import answer
+
+    questions, probes = prepare(pairs)
+    base, _ = answer.read_params(base_file)
+    seed_sets = list(dict.fromkeys(q.fold for q in questions if not is_public(q.index)))
+    public = [n for n in probes if is_public(n)]
+    table, met = {}, {}
+    for weight in KIND_WEIGHTS:
+        params = json.loads(json.dumps(base))
+        params["confidence"][feature] = float(weight)
+        f = evaluate(questions, probes, params)
+        for fold in seed_sets:
+            f[fold] = {**figures([q for q in questions if q.fold == fold], {"seeds": f["seeds"]["threshold"]}),
+                       "threshold": f["seeds"]["threshold"]}
+        table[float(weight)] = f
+        met[float(weight)] = sum(targets_met(f[n], n in public) for n in f if n != "seeds")
+    start = float(base["confidence"].get(feature, 0.0))
+    chosen = max(table, key=lambda w: (met[w], -abs(w - start)))
+    params = json.loads(json.dumps(base))
+    params["confidence"][feature] = chosen
+    write_params(params, out, version, pairs, questions, probes, (
+        f"{base_file} with the confidence weight {feature} {chosen} (was {start}), chosen by eval/fit_weights.py kind: "
+        f"on a grid 0-{KIND_WEIGHTS[-1]}, each corpus recalibrated on its own probes, the weight under which the most "
+        f"of the issue's targets hold ({met[chosen]} of {3 * (len(seed_sets) + len(public))}), each seeds QA set and each "
+        f"public draw counted on its own (seeds: first quote >= {SEED_TARGETS[0]}, answerable refused <= "
+        f"{SEED_TARGETS[1]}, unanswerable refused >= {SEED_TARGETS[2]}; public draws {PUBLIC_TARGETS}); on a tie the "
+        f"weight nearest the base's. Every other weight is the base's."),
+        fitted_key=f"{feature}_fitted_on", refit_default=False)
+    names = ["seeds"] + public
+    lines = [f"# The confidence weight {feature} ({base_file} otherwise), each corpus at its recalibrated threshold",
+             "", "| weight | targets met | " + " | ".join(names) + " |", "|---:|---:|" + "---|" * len(names)]
+    for weight, f in table.items():
+        cells = [f"{f[n]['threshold']:.3f}: {f[n]['first_quote_correct']:.3f} / {f[n]['answerable_refused']:.3f} / "
+                 f"{f[n]['unanswerable_refused']:.3f}" for n in names]
+        mark = " (chosen)" if weight == chosen else ""
+        lines.append(f"| {weight:.3f}{mark} | {met[weight]} | " + " | ".join(cells) + " |")
+    lines.append(f"\nTargets: each of {len(seed_sets)} seeds QA sets and {len(names) - 1} public draws, three each. "
+                 "Cells: threshold: first quote right / answerable refused / unanswerable refused, in sample.")
+    report.mkdir(parents=True, exist_ok=True)
+    (report / f"kind-{feature}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return {"chosen": chosen, "met": met, "table": table}
+
+
 def replay_figures(pairs: list[tuple[str, str]], params_file: str | None = None) -> dict:
     """The figures of the code and params as they stand (or of ``params_file``), replayed from the
     cache: each corpus at the threshold its own probes give, and each of the seeds' QA sets at the
@@ -774,12 +841,22 @@ def main() -> None:
     pe.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v7.json")
     pe.add_argument("--version", type=int, default=7)
     pe.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
+    k = sub.add_parser("kind", help="one question kind's confidence weight on a grid, targets met per set; write params")
+    k.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    k.add_argument("--feature", default="asks_english", choices=[f for f in EXTRA_FEATURES if f.startswith("asks_")])
+    k.add_argument("--base", default="answer-v16.json")
+    k.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v17.json")
+    k.add_argument("--version", type=int, default=17)
+    k.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
     fi = sub.add_parser("figures", help="the figures of the code as it stands, replayed from the cache")
     fi.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     fi.add_argument("--params", default=None, help="a params file instead of the shipped one")
     args = p.parse_args()
     if args.step == "figures":
         replay_figures([tuple(x) for x in args.pair], args.params)
+        return
+    if args.step == "kind":
+        kind_tradeoff([tuple(x) for x in args.pair], args.base, args.feature, args.out, args.version, args.report)
         return
     if args.step == "penalty":
         penalty_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report)

@@ -42,3 +42,11 @@ def test_figures_replay_the_cached_questions_at_each_corpus_threshold(mini_corpu
     seeds, dev = result["seeds"], result["dev"]
     assert (seeds["n_answerable"], seeds["n_unanswerable"]) == (1, 1) and dev["threshold"] == seeds["threshold"]
     assert 0.0 <= seeds["answerable_refused"] <= 1.0 and seeds["first_quote_correct"] <= 1 - seeds["answerable_refused"]
+
+
+def test_targets_are_counted_per_set_with_the_seed_or_public_bounds():
+    seed_like = {"first_quote_correct": 0.86, "answerable_refused": 0.045, "unanswerable_refused": 0.82}
+    assert fit_weights.targets_met(seed_like, public=False) == 3
+    assert fit_weights.targets_met(seed_like, public=True) == 0  # 0.90 / 0.04 / 0.95 for a public draw
+    no_unanswerable = {"first_quote_correct": 0.95, "answerable_refused": 0.0, "unanswerable_refused": None}
+    assert fit_weights.targets_met(no_unanswerable, public=True) == 2
