@@ -739,6 +739,13 @@ def targets_met(f: dict, public: bool) -> int:
                 f["unanswerable_refused"] is not None and f["unanswerable_refused"] >= ur - 1e-9))
 
 
+def seed_set_figures(questions: list[Question], threshold: float) -> dict:
+    """Each seeds QA set's figures at the seeds' threshold (the sets share one index)."""
+    folds = dict.fromkeys(q.fold for q in questions if not is_public(q.index))
+    return {fold: {**figures([q for q in questions if q.fold == fold], {"seeds": threshold}),
+                   "threshold": round(threshold, 4)} for fold in folds}
+
+
 def kind_tradeoff(pairs: list[tuple[str, str]], base_file: str, feature: str, out: Path, version: int,
                   report: Path) -> dict:
     """One question kind's confidence weight (asks_<kind>) on a grid, each corpus at its own recalibrated
@@ -756,9 +763,7 @@ def kind_tradeoff(pairs: list[tuple[str, str]], base_file: str, feature: str, ou
         params = json.loads(json.dumps(base))
         params["confidence"][feature] = float(weight)
         f = evaluate(questions, probes, params)
-        for fold in seed_sets:
-            f[fold] = {**figures([q for q in questions if q.fold == fold], {"seeds": f["seeds"]["threshold"]}),
-                       "threshold": f["seeds"]["threshold"]}
+        f.update(seed_set_figures(questions, f["seeds"]["threshold"]))
         table[float(weight)] = f
         met[float(weight)] = sum(targets_met(f[n], n in public) for n in f if n != "seeds")
     start = float(base["confidence"].get(feature, 0.0))
@@ -799,8 +804,7 @@ def replay_figures(pairs: list[tuple[str, str]], params_file: str | None = None)
     params = answer.read_params(params_file)[0] if params_file else answer.PARAMS
     result = evaluate(questions, probes, params)
     thresholds = probe_thresholds(probes, params["calibration_absent_percentile"])
-    for fold in dict.fromkeys(q.fold for q in questions if not is_public(q.index)):
-        result[fold] = {**figures([q for q in questions if q.fold == fold], thresholds), "threshold": result["seeds"]["threshold"]}
+    result.update(seed_set_figures(questions, thresholds["seeds"]))
     for name, f in result.items():
         print(f"{name:36s} {f['threshold']:.3f}: first quote {f['first_quote_correct']} / answerable refused "
               f"{f['answerable_refused']} / unanswerable refused {f['unanswerable_refused']} "
