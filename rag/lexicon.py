@@ -21,17 +21,19 @@ ASKED_UNITS = ("公里 小时 块钱 万元 平方米 个月 分钟 公斤 公�
                "支 条 所 座 间 辆 台 架 艘 棵 株 栋 届 期 批 张 件 套 篇 周 年 季 倍 头 只 匹 例 公尺 公分 世纪 a").split()
 # Units that begin no other word: "多少辆车" asks for 辆 though jieba makes 辆车 one word.
 ALWAYS_UNITS = frozenset("辆 台 架 艘 棵 株 栋 届 期 批 岁 亩 吨 户 头 只 匹 例 a".split())
-# Units of time: "过了几年成立" counts years, not 成立.
-TIME_UNITS = frozenset("年 个月 周 天 小时 分钟".split())
+# Units of time: "过了几年成立" counts years, not 成立; "几世纪时传入日本" centuries, not 日本.
+TIME_UNITS = frozenset("年 个月 周 天 小时 分钟 世纪".split())
 # Units that state the same count: 几位 is answered by 5名 or 5人; 几支突击队 by 突击队4个.
-SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",), "块钱": ("元",),
+# Money is stated in other currencies too: "150万美元", "1万日圆", "3000英镑".
+CURRENCIES = tuple("美元 欧元 日元 日圆 英镑 港元 港币 澳元 加元 韩元 台币 卢布 法郎 马克 比索 先令 里拉".split())
+SAME_UNITS = {"名": ("名", "人", "位"), "位": ("名", "人", "位"), "人": ("名", "人", "位"), "钱": ("元",) + CURRENCIES, "块钱": ("元",),
               "万元": ("元",), "支": ("支", "个")}
 # A number followed by one of these states some quantity ("300户", "20公里" by its 公, "5%").
 QUANTITY_MARKS = "个名人年月日次项家处亩米吨元万亿%％岁天种类支条余多公世"
 # Measure words between a question word and the noun it asks about (哪家公司, 几个村).
 FOCUS_MEASURES = "个名位户家些所支份项条种类座处点天句级"
 AGE_UNITS = ("岁", "周岁")
-MONEY_UNITS = ("元", "%", "％", "倍", "成")
+MONEY_UNITS = ("元",) + CURRENCIES + ("%", "％", "倍", "成")
 RATE_UNITS = ("%", "％", "成")
 
 # English nouns a how-many question counts, and the Chinese measure words that count each: an
@@ -177,6 +179,10 @@ PLACE_KINDS = (
     *(_place(name, ends_place="any") for name in "图书馆 广场 公园 窗口 口岸 界碑 礼堂 会议室 活动室".split()),
     _place("地方", asked_where=True),
 )
+# China's provinces, regions and municipalities, named without their kind (黑龙江 for 黑龙江省): such a
+# name answers 哪个省 as well as one that ends in 省.
+PROVINCE_NAMES = tuple("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 "
+                       "四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆".split())
 # The kinds a question may ask for, and what answers each.
 ASKED_PLACE_KINDS = {k.name: "|".join(k.answered_by) for k in PLACE_KINDS if k.answered_by}
 TITLE_PLACE_ENDS = tuple(k.name for k in PLACE_KINDS if k.title_place)

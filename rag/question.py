@@ -18,7 +18,7 @@ from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_
                       DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
-                      PERSON_ROLE_ENDS, PLACE_KINDS, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
+                      PERSON_ROLE_ENDS, PLACE_KINDS, PROVINCE_NAMES, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
                       SAME_UNITS, SPEECH_VERBS, TIME_UNITS, TITLE_PLACE_ENDS, TITLE_SHORT_FORMS, VERB_COMPLEMENTS, WENT_WRONG_NOUNS,
                       WHERE_AFTER_WHICH_SOME)
 from .text import normalize, tokenize
@@ -56,7 +56,7 @@ ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", 
 # ("收入增长了多少"), as a share or a multiple.
 _MONEY = _any(MONEY_NOUNS)
 ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
-# "满意率是多少 / 占比多少": a share, stated in % (or 成, 百分之).
+# "满意率是多少 / 占比多少": a share, stated in % (or 成, or as a fraction: 百分之三十, 四分之三).
 ASKS_RATE = re.compile(r"(?:率(?![领先队])|" + _any(RATE_NOUNS) + r")\w{0,3}多少|多少(?:" + _any(RATE_NOUNS) + ")")  # 率领多少党员 counts people
 # "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
 # People before 多少 are counted only when 多少 asks for no amount of money or share of its own:
@@ -244,7 +244,7 @@ def asked_unit_pattern(question: str) -> re.Pattern | None:
     elif ASKS_AGE.search(question):
         units = AGE_UNITS
     elif ASKS_RATE.search(question):
-        return re.compile(NUMBER + r"\s*(?:" + _any(RATE_UNITS) + ")|百分之" + NUMBER)
+        return re.compile(NUMBER + r"\s*(?:" + _any(RATE_UNITS) + ")|" + NUMBER + "分之" + NUMBER)
     elif ASKS_MONEY.search(question):
         units = MONEY_UNITS
     elif ASKS_PEOPLE.search(question):
@@ -580,6 +580,9 @@ def states_pinned(frame: QuestionFrame, sentence: str | Sentence) -> bool:
 
 
 COUNTED_NEARBY = 4  # characters allowed between the number and what it counts ("网格236个", "283个党组织")
+# A large count is stated in 万 or 亿 with no unit after what it counts ("人口为62万", "游客达1.2亿"),
+# and ends there (not "62万元").
+_COUNT_IN_TEN_THOUSANDS = r"[为是有达约近逾超过共计总]{0,3}[0-9０-９.．一二三四五六七八九十百千两]+[万亿](?:多|余)?(?![\u4e00-\u9fff])"
 
 
 def states_asked_unit(frame: QuestionFrame, sentence: str | Sentence) -> bool:
@@ -590,6 +593,8 @@ def states_asked_unit(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     text = read(sentence).folded
     if any(re.search(NUMBER + r"(?:多|余)?" + re.escape(noun), text) for noun in frame.counted):
         return True  # "24万党员干部": the number right before what it counts, no unit
+    if any(re.search(re.escape(noun) + _COUNT_IN_TEN_THOUSANDS, text) for noun in frame.counted):
+        return True  # "人口为62万": a count in 万 or 亿 right after what it counts, no unit
     for m in frame.unit_pattern.finditer(text):
         if not frame.counted:
             return True
@@ -721,6 +726,8 @@ def names_place_of_kind(kinds: str, asked: str, text: str) -> bool:
     """A two-character name before one of the kinds ('兴和'+'县' for 县|旗) that the question does
     not contain. Characters, not jieba words: jieba splits names ('白音他拉村' -> 他/拉/村); but
     a word that is no name ends no place ('针对农村', '围绕社区', '协调学校', '自治区')."""
+    if "省" in kinds.split("|") and any(name in text and name not in asked for name in PROVINCE_NAMES):
+        return True  # provinces go by their names alone: 黑龙江 answers 哪个省
     words = None
     for m in re.finditer(f"(?:{kinds})(?!村)", text):  # the 乡 of 乡村 ends no name
         name = text[max(0, m.start() - 2):m.start()]

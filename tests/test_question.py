@@ -658,3 +658,39 @@ def test_a_base_is_named_by_what_is_done_there():
     frame = analyse("服务中心2022年被定为包头市的什么基地?")
     assert names_new_place(frame, "服务中心成为包头市铸牢中华民族共同体意识实践基地。")
     assert not names_new_place(analyse("他在哪所学校读书?"), "还积极协调学校、社区给予孩子关怀。")
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("修路花了欧盟多少经费?", "欧盟出资150万美元修路。"),
+    ("初期的录影带价格最高到多少钱?", "初期的录影带售价最高达1万日圆。"),
+])
+def test_money_is_stated_in_other_currencies_too(question, sentence):
+    assert states_asked_value(analyse(question), sentence)
+
+
+def test_a_share_is_stated_as_a_fraction_too():
+    frame = analyse("粮食作物播种面积约占总播种面积多少比例?")
+    assert states_asked_value(frame, "粮食作物播种面积约占总播种面积的四分之三。")
+    assert states_asked_value(frame, "占比达百分之三十。")
+    assert not states_asked_value(frame, "粮食作物播种面积很大。")
+
+
+def test_a_large_count_is_stated_in_ten_thousands_after_what_it_counts():
+    frame = analyse("2012年全市的人口数为多少?")
+    assert frame.counted == ("人口",)
+    assert states_asked_unit(frame, "总面积为3322平方千米,2012年人口为62万。")
+    assert not states_asked_unit(frame, "2012年人口普查花费62万元。"), "a sum of money, not a count"
+
+
+def test_centuries_count_time_not_the_noun_after_them():
+    frame = analyse("佛教大约于几世纪时传入日本?")
+    assert frame.counted == ()
+    assert states_asked_value(frame, "佛教于公元6世纪由百济传入。")
+
+
+def test_a_province_is_named_without_its_kind():
+    frame = analyse("铁路通车里程最长的省份是哪一个省?")
+    assert names_new_place(frame, "黑龙江的铁路营业里程达5654.9千米,为铁路通车里程最长的省份。")
+    assert not names_new_place(frame, "全国铁路营业里程最长的省份在东北。")
+    assert not names_new_place(analyse("黑龙江位于哪一个省的北面?"), "黑龙江的铁路营业里程最长。"), \
+        "the province the question names answers nothing"
