@@ -181,6 +181,7 @@ class Candidate:
     holds: dict[str, float] = field(default_factory=dict)  # check name -> how far the sentence passes (asked checks)
     read: q.Sentence | None = field(default=None, compare=False, repr=False)  # the sentence as the checks read it
     sid: int | None = field(default=None, compare=False)  # its row in the index's sentences, when known
+    new_words: int = 99  # how many of its keywords the question lacks, when it asks for something (restates)
 
     @property
     def relevance(self) -> float:
@@ -252,7 +253,7 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     in_passage = {check.name: passage_holds(check, frame, hits[:HITS_CONSIDERED]) for check in asked if check.in_passage}
     cands = [Candidate(s, cos, rank_of[sid], overlap,
                        {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
-                       read, sid)
+                       read, sid, len(sentence_words(s.text) - frame.terms) if frame.asks_for_something else 99)
              for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
     return reasons_next_door(cands) if frame.wants_reason else cands
 
@@ -438,7 +439,8 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float,
     A list question's lead that lists nothing gets the next sentence, and a clause ending in ； the
     rest of its sentence (whole_sentence). Only sentences that touch it in the file are joined, and
     only candidates, but for the words an attribution or a sentence that points back ('这也是商机。')
-    needs: those are read from the ``store`` when no top passage holds them."""
+    needs: those are read from the ``store`` when no top passage holds them. A sentence that only
+    restates the question is quoted with both its neighbours, one of which tells what is asked."""
     touching = Touching(cands)
     by_start, by_end = touching.by_start, touching.by_end
     close = best - NEIGHBOUR_MARGIN  # a neighbour scoring this joins (best: the best candidate's score)
@@ -452,6 +454,11 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float,
             start, text = before.sentence.start, before.sentence.text + text
         elif after and len(text) + len(after.sentence.text) <= UNIT_CAP and neighbour_gives_asked(c, after):
             end, text = after.sentence.end, text + after.sentence.text
+        elif restates(c):  # it repeats the question: what is asked is told next to it
+            if before and len(before.sentence.text) + len(text) <= UNIT_CAP:
+                start, text = before.sentence.start, before.sentence.text + text
+            if after and len(text) + len(after.sentence.text) <= UNIT_CAP:
+                end, text = after.sentence.end, text + after.sentence.text
         if (after := by_start.get((s.source, end))) and after.score >= close \
                 and len(text) + len(after.sentence.text) <= UNIT_CAP:
             end, text = after.sentence.end, text + after.sentence.text
@@ -468,6 +475,17 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float,
         start, text = completed_opening(c, start, text, touching, store)
         units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
     return units
+
+
+# A sentence that adds at most this many words to the question's restates it ('这是中国报纸第一次获得
+# 最佳报纸称号。' for '中国报纸第一次获得最佳报纸称号的是哪一家报纸?'): the answer is what the question
+# lacks, so it is told next to that sentence, before or after.
+RESTATES_NEW_WORDS = 0
+
+
+def restates(c: Candidate) -> bool:
+    """The sentence says nothing the question does not (RESTATES_NEW_WORDS)."""
+    return c.new_words <= RESTATES_NEW_WORDS
 
 
 def dangles(c: Candidate) -> bool:

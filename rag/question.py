@@ -101,6 +101,7 @@ class QuestionFrame:
     wants_list: bool = False  # "有哪些 / 哪几方面": several things, which news lists after a lead sentence
     pinned: frozenset[str] = frozenset()  # "2021年的产值 / 第十五届": only text naming that year or edition answers
     places: tuple[str, ...] = ()  # "苏尼特右旗…": administrative places named, which an answer's passage names too
+    asks_for_something: bool = False  # a question word ("哪一家报纸", "谁"): the answer is something it lacks
 
     @property
     def asks_value(self) -> bool:
@@ -147,7 +148,7 @@ def analyse(question: str) -> QuestionFrame:
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
                          tuple(name for name in asked_names(folded) if name not in focus),
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
-                         pinned=pins(folded), places=named_places(folded),
+                         pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
                          measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
                          else ())
@@ -163,6 +164,8 @@ def full_titles(folded: str) -> str:
     return _SHORT_TITLE.sub(lambda m: TITLE_SHORT_FORMS[m.group()], folded)
 
 
+# A question word asks for something the question does not say; "…吗?" and "是否…" ask yes or no.
+ASKS_FOR = re.compile(r"什么|谁|哪|几|多少|怎|如何|为何|何时|何地|何处|何人|\b(?:what|who|which|where|when|how|why)\b", re.I)
 # A Chinese question says it asks: a question word, a question particle or a question mark.
 _ASKS = re.compile(r"[?？吗呢]|什么|谁|哪|几|多少|怎|如何|为何|何时|何地|何处|何人|是否")
 _LATIN = re.compile(r"[A-Za-z]")

@@ -468,3 +468,16 @@ def test_article_openers_read_a_sentence_before_that_is_no_candidate_and_stop_at
     assert answer.article_openers([1, 2, 3], sentences[1:], store) == {2}  # same title, but another file
     assert answer.article_openers([1], sentences[1:2], store) == set()  # its lede, read from the store, is no candidate
     assert answer.article_openers([0, 3], [sentences[0], sentences[3]], store) == {0}
+
+
+def test_a_sentence_that_restates_the_question_is_quoted_with_its_neighbours():
+    texts = ["星系按形状分为几类。", "历史上星系是依据形状分类的。", "椭圆星系最为普通。", "天文学家还研究星系的演化。"]
+    question = "历史上星系是依据形状分类的,哪种星系最普通?"
+    _, cands = frame_and_candidates(question, texts, [0.4, 0.8, 0.3, 0.2])
+    assert answer.restates(next(c for c in cands if c.sentence.text == texts[1]))
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, texts[0] + texts[1] + texts[2])  # the answer is told next to it
+    _, cands = frame_and_candidates("历史上星系是依据形状分类的吗?", texts, [0.4, 0.8, 0.3, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # yes or no: the sentence says it
+    _, cands = frame_and_candidates("哪种星系最为普通?", texts, [0.2, 0.3, 0.8, 0.4])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[2]  # 椭圆 is new: it answers alone
