@@ -20,6 +20,7 @@ Three steps, each reproducible:
     kind        one question kind's confidence weight alone (asks_english: answer-v17.json from
             answer-v16.json): per weight, each corpus recalibrated on its own probes; the weight under
             which the most of the issue's targets hold, each seeds QA set and public draw on its own.
+    bonus       one check's score bonus alone, the same way (means: answer-v18.json from answer-v17.json).
     figures     the figures of the code and params as they stand, replayed from the cache: each
             corpus at the threshold its own probes give, each seeds QA set at the seeds'. A rule
             change is measured on every dev set in minutes, without the model.
@@ -748,38 +749,67 @@ def seed_set_figures(questions: list[Question], threshold: float) -> dict:
 
 def kind_tradeoff(pairs: list[tuple[str, str]], base_file: str, feature: str, out: Path, version: int,
                   report: Path) -> dict:
-    """One question kind's confidence weight (asks_<kind>) on a grid, each corpus at its own recalibrated
-    threshold: the weight under which the most of the issue's targets hold, each seeds QA set and each
-    public draw counted on its own (a set is what the issue is checked on); on a tie, the weight
-    nearest the base's. Writes the params with it and a table."""
+    """One question kind's confidence weight (asks_<kind>) on a grid (weight_tradeoff)."""
+    return weight_tradeoff(pairs, base_file, ("confidence", feature), out, version, report)
+
+
+def bonus_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, out: Path, version: int,
+                   report: Path) -> dict:
+    """One check's score bonus on a grid (weight_tradeoff): it moves first quotes, and through the
+    quote chosen, the confidence."""
+    return weight_tradeoff(pairs, base_file, ("checks", check, "bonus"), out, version, report)
+
+
+def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[str, ...], out: Path, version: int,
+                    report: Path) -> dict:
+    """One weight of the params (at ``place``: ("confidence", "asks_english") or ("checks", "means",
+    "bonus")) on a grid, each corpus at its own recalibrated threshold: the weight under which the most
+    of the issue's targets hold, each seeds QA set and each public draw counted on its own (a set is
+    what the issue is checked on); on a tie, the weight nearest the base's. Writes the params with it
+    and a table."""
     from rag import answer
 
     questions, probes = prepare(pairs)
     base, _ = answer.read_params(base_file)
+    *parents, key = place
+    name = "_".join(place[1:])
+    what = f"the confidence weight {place[1]}" if place[0] == "confidence" else f"the {place[1]} check's score {key}"
+
+    def with_weight(weight: float) -> dict:
+        params = json.loads(json.dumps(base))
+        node = params
+        for part in parents:
+            node = node.setdefault(part, {"bonus": 0.0, "penalty": 0.0} if node is params.get("checks") else {})
+        node[key] = float(weight)  # a check the base predates: bonus and penalty 0, as in every params file
+        return params
+
+    def weight_in(params: dict) -> float:
+        node = params
+        for part in place:
+            node = node.get(part, {})
+        return float(node or 0.0)  # {}: the base predates the weight
+
     seed_sets = list(dict.fromkeys(q.fold for q in questions if not is_public(q.index)))
     public = [n for n in probes if is_public(n)]
     table, met = {}, {}
     for weight in KIND_WEIGHTS:
-        params = json.loads(json.dumps(base))
-        params["confidence"][feature] = float(weight)
-        f = evaluate(questions, probes, params)
+        f = evaluate(questions, probes, with_weight(weight))
         f.update(seed_set_figures(questions, f["seeds"]["threshold"]))
         table[float(weight)] = f
         met[float(weight)] = sum(targets_met(f[n], n in public) for n in f if n != "seeds")
-    start = float(base["confidence"].get(feature, 0.0))
+    start = weight_in(base)
     chosen = max(table, key=lambda w: (met[w], -abs(w - start)))
-    params = json.loads(json.dumps(base))
-    params["confidence"][feature] = chosen
-    write_params(params, out, version, pairs, questions, probes, (
-        f"{base_file} with the confidence weight {feature} {chosen} (was {start}), chosen by eval/fit_weights.py kind: "
+    write_params(with_weight(chosen), out, version, pairs, questions, probes, (
+        f"{base_file} with {what} {chosen} (was {start}), chosen by eval/fit_weights.py "
+        f"{'kind' if place[0] == 'confidence' else 'bonus'}: "
         f"on a grid 0-{KIND_WEIGHTS[-1]}, each corpus recalibrated on its own probes, the weight under which the most "
         f"of the issue's targets hold ({met[chosen]} of {3 * (len(seed_sets) + len(public))}), each seeds QA set and each "
         f"public draw counted on its own (seeds: first quote >= {SEED_TARGETS[0]}, answerable refused <= "
         f"{SEED_TARGETS[1]}, unanswerable refused >= {SEED_TARGETS[2]}; public draws {PUBLIC_TARGETS}); on a tie the "
         f"weight nearest the base's. Every other weight is the base's."),
-        fitted_key=f"{feature}_fitted_on", refit_default=False)
+        fitted_key=f"{name}_fitted_on", refit_default=False)
     names = ["seeds"] + public
-    lines = [f"# The confidence weight {feature} ({base_file} otherwise), each corpus at its recalibrated threshold",
+    lines = [f"# {what[0].upper()}{what[1:]} ({base_file} otherwise), each corpus at its recalibrated threshold",
              "", "| weight | targets met | " + " | ".join(names) + " |", "|---:|---:|" + "---|" * len(names)]
     for weight, f in table.items():
         cells = [f"{f[n]['threshold']:.3f}: {f[n]['first_quote_correct']:.3f} / {f[n]['answerable_refused']:.3f} / "
@@ -789,7 +819,8 @@ def kind_tradeoff(pairs: list[tuple[str, str]], base_file: str, feature: str, ou
     lines.append(f"\nTargets: each of {len(seed_sets)} seeds QA sets and {len(names) - 1} public draws, three each. "
                  "Cells: threshold: first quote right / answerable refused / unanswerable refused, in sample.")
     report.mkdir(parents=True, exist_ok=True)
-    (report / f"kind-{feature}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stem = f"kind-{place[1]}" if place[0] == "confidence" else f"bonus-{place[1]}"
+    (report / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return {"chosen": chosen, "met": met, "table": table}
 
@@ -852,6 +883,13 @@ def main() -> None:
     k.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v17.json")
     k.add_argument("--version", type=int, default=17)
     k.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
+    b = sub.add_parser("bonus", help="one check's score bonus on a grid, targets met per set; write params")
+    b.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    b.add_argument("--check", default="means")
+    b.add_argument("--base", default="answer-v17.json")
+    b.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v18.json")
+    b.add_argument("--version", type=int, default=18)
+    b.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
     fi = sub.add_parser("figures", help="the figures of the code as it stands, replayed from the cache")
     fi.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     fi.add_argument("--params", default=None, help="a params file instead of the shipped one")
@@ -861,6 +899,9 @@ def main() -> None:
         return
     if args.step == "kind":
         kind_tradeoff([tuple(x) for x in args.pair], args.base, args.feature, args.out, args.version, args.report)
+        return
+    if args.step == "bonus":
+        bonus_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report)
         return
     if args.step == "penalty":
         penalty_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report)

@@ -223,6 +223,20 @@ HOW_WORDS = ("怎样", "怎么", "如何", "用什么办法", "通过什么", "�
 # Phrases that ask for several things: 有哪些成员单位, 哪几方面, 几个方面, 都送些什么; a number after 哪
 # asks for that many (“五送”送的是哪五样, 亮出哪三样); 哪一 asks for one.
 LIST_WORDS = ("哪些", "哪几", "几个方面", "几方面", "些什么", "都有什么", "包括什么") + tuple(f"哪{n}" for n in "两三四五六七八九十")
+# How news tells a way of doing things: a framing sentence (总述) names the approach in the abstract,
+# and the sentences after it tell the measures one by one (分述). A how-question is answered by a
+# measure, not by the frame, though the frame matches the question's topic best.
+# The frame: 坚持…, 以…为抓手/载体, 形成…局面, …举措之一, 是…的一个缩影.
+FRAMING_WORDS = ("坚持",)
+FRAMING_ROLES = ("抓手 载体 重点 主线 引领 保障 核心 契机 切入点 突破口 目标 导向".split())  # 以…为抓手
+FRAMING_OUTCOMES = ("局面 格局 氛围 态势 合力 热潮".split())  # 形成…良好局面
+FRAMING_INSTANCES = ("举措 实例 缩影 做法".split())  # …举措之一, 是…的一个缩影
+# A measure: a way taken (采取/通过…方式), a rule issued or put in force (出台, 实行), or one more
+# measure added (同时, 此外, 另外).
+MEANS_VERBS = ("采取 通过 采用 利用 借助 运用 依托".split())
+MEANS_NOUNS = ("方式 办法 措施 举措 途径 手段 形式 渠道".split())
+MEASURE_VERBS = ("出台 实行 采取".split())
+ADDING_WORDS = ("同时 此外 另外".split())
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
 LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
 

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
                       CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
-                      DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
+                      DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
+                      FRAMING_ROLES, FRAMING_WORDS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, PROVINCE_NAMES, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
@@ -56,6 +57,7 @@ ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", 
 # ("收入增长了多少"), as a share or a multiple.
 _MONEY = _any(MONEY_NOUNS)
 ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
+
 # "满意率是多少 / 占比多少": a share, stated in % (or 成, or as a fraction: 百分之三十, 四分之三).
 ASKS_RATE = re.compile(r"(?:率(?![领先队])|" + _any(RATE_NOUNS) + r")\w{0,3}多少|多少(?:" + _any(RATE_NOUNS) + ")")  # 率领多少党员 counts people
 # "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
@@ -698,6 +700,29 @@ def names_action(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """False when a how-question's action appears in none of the texts."""
     joined = _folded_join(texts)
     return not frame.action or any(mentions(w, joined) for w in frame.action)
+
+
+_IN_CLAUSE = r"[^,;:。!?]"  # within one clause of the folded sentence (NFKC: ，；：！？ -> ,;:!?)
+# A framing sentence (总述): 坚持…, 以…为抓手, 形成…局面, …举措之一, 是…的一个缩影 (lexicon).
+_FRAMES = re.compile(f"(?:{_any(FRAMING_WORDS)})|以{_IN_CLAUSE}{{1,12}}为(?:{_any(FRAMING_ROLES)})"
+                     f"|形成{_IN_CLAUSE}{{0,16}}(?:{_any(FRAMING_OUTCOMES)})|(?:{_any(FRAMING_INSTANCES)})之一"
+                     f"|的(?:一个)?(?:缩影|实例)")
+# A measure (分述): 采取/通过…方式, 出台, 实行; or one more measure: 同时, 此外 opening a clause.
+_TELLS_MEASURE = re.compile(f"(?:{_any(MEANS_VERBS)}){_IN_CLAUSE}{{0,30}}(?:{_any(MEANS_NOUNS)})"
+                            f"|(?:{_any(MEASURE_VERBS)})|(?:^|[,;])(?:{_any(ADDING_WORDS)})")
+
+
+def asks_how(frame: QuestionFrame) -> bool:
+    """The question asks how something is done (怎样, 通过什么方式), not why."""
+    return not frame.wants_reason and bool(frame.action or ASKS_HOW.search(frame.folded))
+
+
+def tells_measure(frame: QuestionFrame, sentence: str | Sentence) -> float:
+    """How far the sentence tells a measure taken, as a how-question asks: 1 for a measure
+    (采取…的方式, 出台, 同时…), 0 for a framing sentence that only names the approach (坚持…,
+    以…为抓手, 形成…局面), 0.5 for neither."""
+    folded = read(sentence).folded
+    return 1.0 if _TELLS_MEASURE.search(folded) else 0.0 if _FRAMES.search(folded) else 0.5
 
 
 def gives_asked_reason(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:

@@ -460,6 +460,35 @@ def test_a_why_or_how_question_ranks_the_articles_body_above_its_lede_and_keeps_
     assert "body" not in candidates(hits, store, vector, analyse("某旗启动了什么工程?"))[0].holds  # not asked
 
 
+def test_a_how_question_ranks_a_measure_above_the_frame_and_keeps_its_confidence():
+    """The means bonus lifts a sentence telling a measure over the framing sentence, scaled by how far
+    each tells one; it is a score only, as the body bonus is."""
+    texts = ["今年以来,某旗坚持以组织振兴为抓手,推行党员示范服务新模式。", "同时,采取积分制的方式激励党员。",
+             "全旗共有党员3000名。"]
+    sentences, start = [], 0
+    for t in texts:
+        sentences.append(Passage("a.txt", "示范服务", "", start, start + len(t), t))
+        start += len(t)
+    store = sentence_store(sentences, np.eye(len(texts), dtype=np.float32))
+    hits = [Hit("".join(texts), "a.txt", 0, start, "示范服务", 1.0)]
+    vector = np.array([0.75, 0.6, 0.5], dtype=np.float32)
+    how = analyse("某旗用什么办法激励党员参与示范服务?")
+    params, _ = answer.read_params("answer-v0.json")
+    params["checks"]["means"] = {"bonus": 0.0, "penalty": 0.0}
+    answer.use_params(params)
+    before = candidates(hits, store, vector, how)
+    assert {c.sentence.text: c.holds["means"] for c in before} == {texts[0]: 0.0, texts[1]: 1.0, texts[2]: 0.5}
+    scores, conf = [c.score for c in before], confidence(how, before)
+    best_before = max(before, key=lambda c: c.score).sentence.text
+    params["checks"]["means"] = {"bonus": 0.3, "penalty": 0.0}
+    answer.use_params(params)
+    after = candidates(hits, store, vector, how)
+    assert [a.score - s for a, s in zip(after, scores)] == pytest.approx([0.0, 0.3, 0.15])
+    assert (best_before, max(after, key=lambda c: c.score).sentence.text) == (texts[0], texts[1])
+    assert confidence(how, after) == pytest.approx(conf)
+    assert "means" not in candidates(hits, store, vector, analyse("某旗为什么推行新模式?"))[0].holds  # a why-question
+
+
 def test_article_openers_read_a_sentence_before_that_is_no_candidate_and_stop_at_a_files_start():
     texts = ["甲文第一句。", "甲文第二句。", "乙文第一句。", "乙文第二句。"]
     sentences = [Passage("a.txt" if i < 2 else "b.txt", "标题", "", 0 if i % 2 == 0 else 6, 6 if i % 2 == 0 else 12, t)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, asks_how, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -217,6 +217,32 @@ def test_a_how_questions_action_must_be_named():
     frame = analyse("爱心超市的积分可以怎样兑换?")
     assert not names_action(frame, ["实行示范服务积分制,对表现突出的党员予以表彰。"])
     assert names_action(frame, ["积分可在爱心超市兑换生活用品。"])
+
+
+@pytest.mark.parametrize("sentence, told", [
+    ("同时,采取“规定动作+自选动作”的方式,实行示范服务积分制。", 1.0),  # a way taken, one more measure
+    ("通过城乡低保待遇、提供就业创业便利等帮扶方式,对好人予以帮助。", 1.0),
+    ("出台优化备案验放等20项便民举措，确保车辆随到随检。", 1.0),  # full-width commas fold
+    ("此外,该市还为网格员缴纳了五险一金。", 1.0),
+    ("近年来,我区坚持把评选好人作为精神文明创建的重要载体。", 0.0),  # the frame
+    ("该旗以“三个聚焦”为抓手,推行党员示范服务新模式。", 0.0),
+    ("形成了党员想示范、群众得实惠的良好局面。", 0.0),
+    ("季季评是该市激励干部担当作为的举措之一。", 0.0),
+    ("这是该旗推行新模式的一个缩影。", 0.0),
+    ("八龙湾村向农户发放有机肥料245吨。", 0.5),  # neither: a measure told without its marks
+    ("学员在报到的同时领取资料。", 0.5),  # 同时 inside a clause: at the same time, not one more measure
+])
+def test_how_questions_are_answered_by_a_measure_not_by_the_frame(sentence, told):
+    """News frames a way of working first (总述: 坚持…, 以…为抓手) and tells its measures after
+    (分述: 采取…的方式, 出台, 同时…); a how-question asks for a measure."""
+    assert tells_measure(analyse("巴林左旗用什么办法调动党员的积极性?"), sentence) == told
+
+
+def test_only_how_questions_ask_for_a_measure():
+    assert asks_how(analyse("巴林左旗用什么办法调动党员的积极性?"))
+    assert asks_how(analyse("爱心超市的积分可以怎样兑换?"))
+    assert not asks_how(analyse("李军为什么要做交通安全宣传?"))  # a cause answers
+    assert not asks_how(analyse("巴林左旗推行了什么模式?"))
 
 
 @pytest.mark.parametrize("question, sentence", [
@@ -652,6 +678,7 @@ def test_people_before_an_asked_amount_of_money_are_not_counted():
     assert frame.counted == ()
     assert states_asked_value(frame, "对评选出的好干部35名,分别给予3000元奖励。")
     assert analyse("景区一年接待的游客有多少?").counted == ("游客",)
+
 
 
 def test_a_base_is_named_by_what_is_done_there():
