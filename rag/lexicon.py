@@ -55,6 +55,8 @@ ENGLISH_MONEY = "money funding funds investment income revenue profit profits co
 # Nouns for money: "收入增长了多少" asks for an amount in 元, or a share or a multiple.
 MONEY_NOUNS = ("收入 工资 薪酬 价格 票价 奖金 利润 费用 资金 经费 成本 收益 产值 投资 补贴 营业额 收费 售价 单价 价钱 租金 "
                "学费").split()
+# Verbs of earning: "工人一天能挣多少" asks for money (日工资130元), not for how many 工人.
+EARNING_VERBS = ("挣", "赚")
 # Nouns for groups of people: "接待多少游客" asks for a number of people.
 PEOPLE_NOUNS = ("游客 人口 居民 学员 党员 群众 村民 职工 员工 民警 志愿者 老年人 老人 儿童 学生 孩子 干部 选手 观众 工人 "
                 "人员").split()

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
                       CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
-                      DYNASTY_TIME_ENDS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
+                      DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
                       FRAMING_ROLES, FRAMING_WORDS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
@@ -56,8 +56,8 @@ ASKS_AGE = re.compile(r"多大年纪|多大岁数|年龄|年纪多大|how old", 
 # "多少收入 / 工资是多少": an amount of money, stated in 元 (万元, 2万余元) - or, for a change
 # ("收入增长了多少"), as a share or a multiple.
 _MONEY = _any(MONEY_NOUNS)
-ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)")
-
+ASKS_MONEY = re.compile(rf"(?:多少|几)\w{{0,3}}(?:{_MONEY})|(?:{_MONEY})\w{{0,3}}(?:是多少|有多少|多少)"
+                        rf"|(?:{_any(EARNING_VERBS)})[了到得]?多少")  # 能挣多少, 赚了多少
 # "满意率是多少 / 占比多少": a share, stated in % (or 成, or as a fraction: 百分之三十, 四分之三).
 ASKS_RATE = re.compile(r"(?:率(?![领先队])|" + _any(RATE_NOUNS) + r")\w{0,3}多少|多少(?:" + _any(RATE_NOUNS) + ")")  # 率领多少党员 counts people
 # "接待多少游客 / 常住人口有多少": a number of people, stated in 人/名/位 next to who is counted.
@@ -148,7 +148,7 @@ def analyse(question: str) -> QuestionFrame:
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
                          asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
-                         tuple(name for name in asked_names(folded) if name not in focus),
+                         tuple(name for name in asked_names(without_qualifier(folded)) if name not in focus),
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
                          pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
@@ -336,7 +336,7 @@ def counted_nouns(question: str) -> tuple[str, ...]:
     ('多少名学员结束了培训' -> 学员; '多少个干事创业好班子' -> 干事, 班子): reporters put the number
     next to either ('干事创业好班子12个')."""
     asked = asked_unit(question)
-    if not asked and (people := ASKS_PEOPLE.search(question)):
+    if not asked and not ASKS_MONEY.search(question) and (people := ASKS_PEOPLE.search(question)):
         return (people.group(1) or people.group(2),)
     if not asked or asked.group(1) in TIME_UNITS:  # '过了几年成立' counts years, not 成立
         return ()
@@ -845,6 +845,18 @@ def is_name_at(text: str, at: int) -> bool:
 
 # Words jieba may tag as names that name a kind, not one thing: 城市 and 都市 (ns), 县, 社区.
 _NO_NAMES = _GENERIC_WORDS | CLASS_NOUNS | frozenset(kind.name for kind in PLACE_KINDS)
+
+
+# A clause that picks out what is asked about by another fact, ending in 的那 + a measure word:
+# '脱贫户马树夸的那个合作社有多少社员'. Its names tell which one is meant; the sentence that answers
+# may name the thing without them (the fact is told in another sentence), so they are no names it must hold.
+_QUALIFYING_CLAUSE = re.compile(r"^[^,;。?!]*?的那[个位场家所名条项次座支]")
+
+
+def without_qualifier(folded: str) -> str:
+    """The question without its opening qualifying clause (…的那个), when it has one."""
+    m = _QUALIFYING_CLAUSE.search(folded)
+    return folded[m.end():] if m else folded
 
 
 def asked_names(question: str) -> tuple[str, ...]:

@@ -489,6 +489,15 @@ def test_asked_names_are_the_questions_proper_names(question, names):
     assert analyse(question).names == names
 
 
+def test_names_in_a_qualifying_clause_are_no_names_the_answer_must_hold():
+    """'脱贫户马树夸的那个合作社': the clause tells which cooperative is meant; the sentence giving its
+    members may name the cooperative without him."""
+    assert analyse("脱贫户马树夸的那个合作社有多少社员?").names == ()
+    assert analyse("马树夸的合作社有多少社员?").names == ("马树夸",)  # no qualifying clause: he is asked about
+    assert analyse("去年在赤峰获奖的那位教师在哪所学校任教?").names == ()
+    assert analyse("赤峰的学校里,获奖的那位教师姓什么?").names == ("赤峰",)  # the clause begins after a comma
+
+
 def test_the_kind_asked_for_is_no_name_the_answer_must_repeat():
     # jieba tags 城市 and 都市 as place names: they name a kind, and the answer names a city ("在雅典举行").
     assert analyse("2004年的奧運會是在哪一個城市舉行的?").names == ()
@@ -679,6 +688,13 @@ def test_people_before_an_asked_amount_of_money_are_not_counted():
     assert states_asked_value(frame, "对评选出的好干部35名,分别给予3000元奖励。")
     assert analyse("景区一年接待的游客有多少?").counted == ("游客",)
 
+
+def test_what_people_earn_is_an_amount_of_money():
+    frame = analyse("编织袋厂的工人一天能挣多少?")  # 挣多少: money, not how many 工人
+    assert frame.counted == ()
+    assert states_asked_value(frame, "工人日工资130元左右,预计今年产值可达150万元。")
+    assert not states_asked_value(frame, "车间共有工人35名。")
+    assert analyse("合作社去年赚了多少?").unit_pattern.search("赚了12万元")
 
 
 def test_a_base_is_named_by_what_is_done_there():
