@@ -843,6 +843,18 @@ def replay_figures(pairs: list[tuple[str, str]], params_file: str | None = None)
     return result
 
 
+def params_step(sub, step: str, helps: str, base: str, version: int) -> argparse.ArgumentParser:
+    """A step that writes a params file: the pairs it fits on, the params it starts from, the file and
+    version it writes, and the folder of its report."""
+    f = sub.add_parser(step, help=helps)
+    f.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    f.add_argument("--base", default=base, help="params file whose weights are replaced")
+    f.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / f"answer-v{version}.json")
+    f.add_argument("--version", type=int, default=version)
+    f.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
+    return f
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="step", required=True)
@@ -855,41 +867,20 @@ def main() -> None:
     for step, helps, base, version in (
             ("fit", "fit the weights, cross-validate, write the params file and a report", "answer-v0.json", 1),
             ("confidence", "refit the confidence weights and share only, score weights kept", "answer-v3.json", 4)):
-        f = sub.add_parser(step, help=helps)
-        f.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
-        f.add_argument("--base", default=base, help="params file whose weights are replaced")
-        f.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / f"answer-v{version}.json")
-        f.add_argument("--version", type=int, default=version)
-        f.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
-    n = sub.add_parser("neighbours", help="first quote against quote length per neighbour margin; write params")
-    n.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
-    n.add_argument("--base", default="answer-v4.json")
+        params_step(sub, step, helps, base, version)
+    n = params_step(sub, "neighbours", "first quote against quote length per neighbour margin; write params",
+                    "answer-v4.json", 5)
     n.add_argument("--margins", type=float, nargs="+", default=[0.0, 0.1, 0.15, 0.2, 0.25, 0.3])
     n.add_argument("--chosen", type=float, default=0.2)
-    n.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v5.json")
-    n.add_argument("--version", type=int, default=5)
-    n.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
-    pe = sub.add_parser("penalty", help="one check's penalty alone, each corpus recalibrated; write params")
-    pe.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    pe = params_step(sub, "penalty", "one check's penalty alone, each corpus recalibrated; write params",
+                     "answer-v6.json", 7)
     pe.add_argument("--check", default="names_here")
-    pe.add_argument("--base", default="answer-v6.json")
-    pe.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v7.json")
-    pe.add_argument("--version", type=int, default=7)
-    pe.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
-    k = sub.add_parser("kind", help="one question kind's confidence weight on a grid, targets met per set; write params")
-    k.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    k = params_step(sub, "kind", "one question kind's confidence weight on a grid, targets met per set; write params",
+                    "answer-v16.json", 17)
     k.add_argument("--feature", default="asks_english", choices=[f for f in EXTRA_FEATURES if f.startswith("asks_")])
-    k.add_argument("--base", default="answer-v16.json")
-    k.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v17.json")
-    k.add_argument("--version", type=int, default=17)
-    k.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
-    b = sub.add_parser("bonus", help="one check's score bonus on a grid, targets met per set; write params")
-    b.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
+    b = params_step(sub, "bonus", "one check's score bonus on a grid, targets met per set; write params",
+                    "answer-v17.json", 18)
     b.add_argument("--check", default="means")
-    b.add_argument("--base", default="answer-v17.json")
-    b.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / "answer-v18.json")
-    b.add_argument("--version", type=int, default=18)
-    b.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
     fi = sub.add_parser("figures", help="the figures of the code as it stands, replayed from the cache")
     fi.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     fi.add_argument("--params", default=None, help="a params file instead of the shipped one")
