@@ -220,8 +220,6 @@ CAUSE_WORDS = ("因为 由于 原因 导致 造成 所以 因此 旨在 目的 �
                "使得 促使 迫使 致使 是因为 之所以 关键在于 起源于 来源于 以致 以免 为的是 以此 以期 借以 用以").split()
 # 为 ends these verbs of naming: '又称为什么' asks what it is called, not why.
 NAMING_VERB_ENDS = frozenset("称名成作视改定列分认译叫转变更")
-# Phrases that ask how something is done.
-HOW_WORDS = ("怎样", "怎么", "如何", "用什么办法", "通过什么", "什么方式", "哪些方式", "哪些措施", "什么措施", "什么办法")
 # Phrases that ask for several things: 有哪些成员单位, 哪几方面, 几个方面, 都送些什么; a number after 哪
 # asks for that many (“五送”送的是哪五样, 亮出哪三样); 哪一 asks for one.
 LIST_WORDS = ("哪些", "哪几", "几个方面", "几方面", "些什么", "都有什么", "包括什么") + tuple(f"哪{n}" for n in "两三四五六七八九十")
@@ -238,6 +236,12 @@ FRAMING_INSTANCES = ("举措 实例 缩影 做法".split())  # …举措之一, 
 MEANS_VERBS = ("采取 通过 采用 利用 借助 运用 依托".split())
 MEANS_NOUNS = ("方式 办法 措施 举措 途径 手段 形式 渠道".split())
 MEASURE_VERBS = ("出台 实行 采取".split())
+# Phrases that ask how something is done: 怎样, 如何, 咋 (spoken), 靠什么, or a question word before a noun of means
+# (用什么办法, 靠哪些办法, 采取了哪些举措, 通过何种途径): the question then asks for the means, not a thing.
+# Not 形式 or 渠道: '呈现什么形式' asks for a shape, a thing.
+MEANS_ASKED = ("方式 方法 办法 措施 举措 途径 手段 做法".split())
+HOW_WORDS = ("怎样", "怎么", "如何", "咋", "通过什么", "靠什么",
+             *(f"{which}{means}" for which in ("什么", "哪些", "哪几种", "哪种", "何种") for means in MEANS_ASKED))
 ADDING_WORDS = ("同时 此外 另外".split())
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
 LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())

@@ -628,10 +628,12 @@ _PLACE_WORD = re.compile(r"\w{2,}(?:" + _any(k.name for k in PLACE_KINDS if k.en
 # "为什么 / 因为什么 / 什么原因" ask for a reason, "目的是什么 / 为了什么" for a purpose; a sentence gives
 # either with a cause or purpose word. A reason the article never gives leaves only sentences
 # restating the premise ("张斌被授予全国见义勇为模范" for "张斌因为什么事迹被授予…").
-ASKS_REASON = re.compile(r"因为什么|什么原因|(?:原因|理由|缘由|起因|缘故)(?:是|为)|(?:目的|用意|初衷)(?:是|是什么|何在|在哪)|为了什么|\bwhy\b", re.I)
-# 为什么 / 为何 ask why, except where 为 ends a verb of naming ('又称为什么', '名为什么': what it is
-# called) or the words close the question after a noun ('决策机构为何?': what it is).
-_WHY = re.compile(r"为(?:什么|何)")
+# 到底 / 究竟 only stress the question ('目的到底是什么'); 图什么 asks what one does it for ('他图的是什么').
+ASKS_REASON = re.compile(r"因为什么|什么原因|(?:原因|理由|缘由|起因|缘故)(?:到底|究竟)?(?:是|为)"
+                         r"|(?:目的|用意|初衷)(?:到底|究竟)?(?:是|是什么|何在|在哪)|为了什么|图(?:的是)?(?:什么|啥)|\bwhy\b", re.I)
+# 为什么 / 为何 / 为啥 (spoken) ask why, except where 为 ends a verb of naming ('又称为什么', '名为什么':
+# what it is called) or the words close the question after a noun ('决策机构为何?': what it is).
+_WHY = re.compile(r"为(?:什么|何|啥)")
 _NAMING_VERB_ENDS = NAMING_VERB_ENDS
 
 

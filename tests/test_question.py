@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asks_how, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -245,6 +245,15 @@ def test_only_how_questions_ask_for_a_measure():
     assert not asks_how(analyse("巴林左旗推行了什么模式?"))
 
 
+@pytest.mark.parametrize("question", ["霍林郭勒是靠哪些办法留住网格员的?", "边检站靠什么做到车辆随到随检?",
+                                      "边检站采取了哪些举措提升通关效率?", "通过何种途径礼遇好人?",
+                                      "他用的什么方法?", "这事咋办?"])
+def test_a_question_word_before_a_noun_of_means_asks_how(question):
+    """什么/哪些/何种 + 办法/措施/途径… asks for the means, as 怎样 does; so do 靠什么 and spoken 咋."""
+    frame = analyse(question)
+    assert asks_how(frame) and question_kind(frame) == "why-how"
+
+
 @pytest.mark.parametrize("question, sentence", [
     ("是哪个村的党小组?", "针对农村党员开展组织生活难的问题,推行炕头上的党课。"),
     ("养老服务中心设在哪个社区?", "乌拉特中旗以社区为依托、居家为基础,搭建养老服务平台。"),
@@ -350,7 +359,10 @@ def test_a_bare_title_keeps_the_body_it_belongs_to(question, role):
                                              ("西班牙將耶穌會成員驅逐出境的原因為?", True),  # the reason is…?
                                              ("他辞职的理由为何?", True), ("这次事故的起因是什么?", True),
                                              ("小女孩是怎么被救出来的?", False), ("向阳村办了什么厂?", False),
-                                             ("擂台赛的目的地是哪里?", False)])
+                                             ("擂台赛的目的地是哪里?", False),
+                                             # spoken and stressed forms
+                                             ("村里为啥要把学员派出去学习?", True), ("搞擂台赛,目的到底是什么?", True),
+                                             ("他天天准点开播,图的是什么?", True), ("他这么做图啥?", True)])
 def test_why_questions(question, wants):
     assert analyse(question).wants_reason is wants
 
