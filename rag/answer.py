@@ -91,7 +91,7 @@ CHECKS = (
     # "多少 / 何时": a sentence stating some quantity.
     Check("quantity", lambda f: f.wants_quantity, lambda f, s: q.states_quantity(s)),
     # "多少户": a number of the asked unit, next to what is counted ("300户").
-    Check("unit", lambda f: f.unit_pattern is not None, q.states_asked_unit),
+    Check("unit", lambda f: f.unit_pattern is not None, q.states_counted_unit),
     # Any how-many/when question: only a sentence stating such a value can answer.
     Check("value", lambda f: f.asks_value, q.asked_value_held, gate=True),
     # "注册资本是多少": a value next to what it measures, in one of the most relevant sentences.

@@ -50,6 +50,21 @@ ENGLISH_COUNTED = {
     "kilometres": ("公里",), "kilometers": ("公里",), "metres": ("米",), "meters": ("米",), "years": ("年",),
     "months": ("个月",), "days": ("天",), "hours": ("小时",), "minutes": ("分钟",), "times": ("次",),
 }
+# The Chinese nouns for what an English how-many question counts: a count may go without a measure
+# word ("24万党员干部" for "How many Party members and cadres"), and a measure word counts the asked
+# thing only next to its noun ("142名民警", not "437名学员", for "How many police officers").
+ENGLISH_COUNTED_NOUNS = {
+    "members": ("党员", "成员", "会员", "社员", "队员"), "cadres": ("干部",), "officials": ("干部", "官员"),
+    **dict.fromkeys("officers policemen police".split(), ("民警", "警察", "交警", "警员", "干部", "官兵")),
+    "students": ("学生", "学员"), "trainees": ("学员",), "volunteers": ("志愿者", "队员", "志愿服务"),
+    "villagers": ("村民", "农牧民", "群众"), "farmers": ("农户", "农民", "农牧民"), "herders": ("牧民", "牧户", "农牧民"),
+    "children": ("孩子", "儿童", "学生"), "visitors": ("游客",), "tourists": ("游客",),
+    "workers": ("工人", "职工", "员工"), "employees": ("员工", "职工"), "teachers": ("教师", "老师"),
+    "doctors": ("医生", "医护"), "elders": ("老人", "老年人"), "residents": ("居民", "群众"),
+    "soldiers": ("官兵", "战士", "士兵"), "athletes": ("运动员",), "players": ("选手", "球员"),
+    **dict.fromkeys("companies enterprises firms".split(), ("企业", "公司")), "schools": ("学校",),
+    **dict.fromkeys("vehicles cars trucks".split(), ("车辆", "汽车", "货车")),
+}
 # English words for money: "How much funding" asks for an amount in 元.
 ENGLISH_MONEY = "money funding funds investment income revenue profit profits cost costs subsidy subsidies salary wages budget capital".split()
 # Nouns for money: "收入增长了多少" asks for an amount in 元, or a share or a multiple.

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
                       CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
-                      DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
+                      DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_COUNTED_NOUNS, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
                       FRAMING_ROLES, FRAMING_WORDS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
@@ -104,6 +104,9 @@ class QuestionFrame:
     pinned: frozenset[str] = frozenset()  # "2021年的产值 / 第十五届": only text naming that year or edition answers
     places: tuple[str, ...] = ()  # "苏尼特右旗…": administrative places named, which an answer's passage names too
     asks_for_something: bool = False  # a question word ("哪一家报纸", "谁"): the answer is something it lacks
+    # "How many police officers" -> 民警, 警察, …: what an English question counts, in Chinese. A guess
+    # from a table, so it ranks sentences (the unit check) and never gates the value.
+    counted_in_english: tuple[str, ...] = ()
 
     @property
     def asks_value(self) -> bool:
@@ -153,7 +156,7 @@ def analyse(question: str) -> QuestionFrame:
                          pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
                          measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
-                         else ())
+                         else (), counted_in_english=english_counted_nouns(folded))
 
 
 # Not inside a longer title: the 支书 of 党总支书记 is no short form.
@@ -230,16 +233,28 @@ _ENGLISH_PHRASE_ENDS = frozenset("have has had did do does are were was is will 
 ENGLISH_ASKS_MONEY = re.compile(rf"\bhow much\s+(?:[a-z-]+\s+){{0,2}}?(?:{_any(ENGLISH_MONEY)})\b", re.I)
 
 
-def english_counted_units(question: str) -> tuple[str, ...]:
-    """The Chinese measure words for what an English how-many question counts ('How many households
-    have…' -> 户, 家), or none."""
+def english_counted_words(question: str) -> list[str]:
+    """The words of an English how-many question's counted phrase ('How many Party members and cadres
+    in Chifeng…' -> party, members, and, cadres), up to six, ending where the phrase ends."""
     m = _ENGLISH_HOW_MANY.search(question)
+    words = []
     for word in (m.group(1).lower().split()[:6] if m else ()):
         if word in _ENGLISH_PHRASE_ENDS:
             break
-        if word in ENGLISH_COUNTED:
-            return ENGLISH_COUNTED[word]
-    return ()
+        words.append(word)
+    return words
+
+
+def english_counted_units(question: str) -> tuple[str, ...]:
+    """The Chinese measure words for what an English how-many question counts ('How many households
+    have…' -> 户, 家), or none."""
+    return next((ENGLISH_COUNTED[w] for w in english_counted_words(question) if w in ENGLISH_COUNTED), ())
+
+
+def english_counted_nouns(question: str) -> tuple[str, ...]:
+    """The Chinese nouns for what an English how-many question counts ('How many police officers' ->
+    民警, 警察, …), or none: every counted word's (members and cadres)."""
+    return tuple(dict.fromkeys(noun for w in english_counted_words(question) for noun in ENGLISH_COUNTED_NOUNS.get(w, ())))
 
 
 def asked_unit_pattern(question: str) -> re.Pattern | None:
@@ -593,17 +608,28 @@ _COUNT_IN_TEN_THOUSANDS = r"[为是有达约近逾超过共计总]{0,3}[0-9０-�
 def states_asked_unit(frame: QuestionFrame, sentence: str | Sentence) -> bool:
     """A number of the asked unit, next to what is counted ("142名民警" or "民警142名" for
     "多少名民警"): "12个单位" in a sentence that also mentions 网格 does not say how many 网格."""
-    if frame.unit_pattern is None:
-        return False
-    text = read(sentence).folded
-    if any(re.search(NUMBER + r"(?:多|余)?" + re.escape(noun), text) for noun in frame.counted):
+    return frame.unit_pattern is not None and counts(frame.unit_pattern, frame.counted, read(sentence).folded)
+
+
+def states_counted_unit(frame: QuestionFrame, sentence: str | Sentence) -> bool:
+    """states_asked_unit, with an English question's counted thing in Chinese (counted_in_english):
+    "How many Party members" is answered by "24万党员干部", not by "437名学员"."""
+    if frame.unit_pattern is None or not frame.counted_in_english:
+        return states_asked_unit(frame, sentence)
+    return counts(frame.unit_pattern, frame.counted_in_english, read(sentence).folded)
+
+
+def counts(unit_pattern: re.Pattern, counted: tuple[str, ...], text: str) -> bool:
+    """The (normalised) text states a number of the unit next to one of the counted nouns (any number
+    of the unit when none is known), or a number right before or in 万 right after such a noun."""
+    if any(re.search(NUMBER + r"(?:多|余)?" + re.escape(noun), text) for noun in counted):
         return True  # "24万党员干部": the number right before what it counts, no unit
-    if any(re.search(re.escape(noun) + _COUNT_IN_TEN_THOUSANDS, text) for noun in frame.counted):
+    if any(re.search(re.escape(noun) + _COUNT_IN_TEN_THOUSANDS, text) for noun in counted):
         return True  # "人口为62万": a count in 万 or 亿 right after what it counts, no unit
-    for m in frame.unit_pattern.finditer(text):
-        if not frame.counted:
+    for m in unit_pattern.finditer(text):
+        if not counted:
             return True
-        for noun in frame.counted:
+        for noun in counted:
             reach = COUNTED_NEARBY + len(noun)
             if mentions(noun, text[max(0, m.start() - reach):m.end() + reach]):
                 return True

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit,
+from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit, states_counted_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -568,6 +568,22 @@ def test_an_english_count_is_answered_by_a_number_of_its_measure_word():
     assert states_asked_unit(frame, "基地已带动1万余户农牧民增收。")
     assert not states_asked_unit(frame, "建立技术服务站20余个。")
     assert states_asked_unit(analyse("How much funding did the village raise?"), "争取帮扶资金171万元。")
+
+
+def test_an_english_count_ranks_by_the_chinese_noun_it_counts():
+    """A count may go without a measure word ("24万党员干部"), and a measure word counts the asked
+    thing only next to its noun: "437名学员" does not say how many Party members. The nouns are a
+    guess from a table, so they rank sentences and never gate the value: any count of people may
+    still answer."""
+    members = analyse("How many Party members and cadres in Chifeng can study online?")
+    assert states_counted_unit(members, "全市24万党员干部足不出户。")
+    assert not states_counted_unit(members, "赤峰市437名学员结束了为期3天的培训班。")
+    assert states_asked_unit(members, "赤峰市437名学员结束了为期3天的培训班。")  # the value gate's test
+    police = analyse("How many police officers took part in the training?")
+    assert states_counted_unit(police, "142名民警参加了培训。")
+    assert not states_counted_unit(police, "成立了国门护卫队,有队员25名。")
+    assert analyse("How many people attended?").counted_in_english == ()  # people: any count of people
+    assert states_counted_unit(analyse("多少名民警参加了培训?"), "142名民警参加了培训。")
 
 
 @pytest.mark.parametrize("question, pinned", [("向阳村编织袋加工厂2021年的产值是多少?", {"2021年"}),
