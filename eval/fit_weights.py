@@ -849,7 +849,7 @@ def params_step(sub, step: str, helps: str, base: str, version: int) -> argparse
     f = sub.add_parser(step, help=helps)
     f.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     f.add_argument("--base", default=base, help="params file whose weights are replaced")
-    f.add_argument("--out", type=Path, default=ROOT / "rag" / "params" / f"answer-v{version}.json")
+    f.add_argument("--out", type=Path, default=None, help="default: rag/params/answer-v<VERSION>.json")
     f.add_argument("--version", type=int, default=version)
     f.add_argument("--report", type=Path, default=ROOT / "eval" / "reports" / "weights")
     return f
@@ -885,6 +885,8 @@ def main() -> None:
     fi.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     fi.add_argument("--params", default=None, help="a params file instead of the shipped one")
     args = p.parse_args()
+    if getattr(args, "version", None) is not None and args.out is None:  # the file follows --version
+        args.out = ROOT / "rag" / "params" / f"answer-v{args.version}.json"
     if args.step == "figures":
         replay_figures([tuple(x) for x in args.pair], args.params)
         return

@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v18.json"  # in rag/params/ (v17 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v19.json"  # in rag/params/ (v18 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -126,6 +126,8 @@ CHECKS = (
     # "有哪些": a sentence that lists. It weighs nothing; a lead sentence that does not list gets the
     # next sentence, where news gives the items, in its quote (news_units).
     Check("list", lambda f: f.wants_list, lambda f, s: float(q.lists_items(s))),
+    # "“四室一站”都包括什么": the sentence that spells out the abbreviation's items next to it (即…、…).
+    Check("spelled", lambda f: bool(f.abbreviations), lambda f, s: float(q.spells_out(f, s)), ranks=False),
     # "怎样 / 通过什么方式": a sentence telling a measure taken (采取…方式, 出台, 同时…), not the framing
     # sentence that names the approach in the abstract (坚持…, 以…为抓手, 形成…局面): news frames a
     # way of working first (总述) and tells its measures after (分述). A score only.

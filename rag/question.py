@@ -107,6 +107,9 @@ class QuestionFrame:
     # "How many police officers" -> 民警, 警察, …: what an English question counts, in Chinese. A guess
     # from a table, so it ranks sentences (the unit check) and never gates the value.
     counted_in_english: tuple[str, ...] = ()
+    # “四室一站”都包括什么 -> 四室一站: the number abbreviations a question asks to have spelled out (a what
+    # or which question, not how many, where, why or who).
+    abbreviations: tuple[str, ...] = ()
 
     @property
     def asks_value(self) -> bool:
@@ -156,7 +159,10 @@ def analyse(question: str) -> QuestionFrame:
                          pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
                          measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
-                         else (), counted_in_english=english_counted_nouns(folded))
+                         else (), counted_in_english=english_counted_nouns(folded),
+                         abbreviations=named_abbreviations(folded) if not (
+                             ASKS_QUANTITY.search(folded) or ASKS_DATE.search(folded) or asks_reason(folded)
+                             or ASKS_PLACE.search(folded) or role) else ())
 
 
 # Not inside a longer title: the 支书 of 党总支书记 is no short form.
@@ -701,6 +707,37 @@ ASKS_HOW = re.compile(_any(HOW_WORDS))
 ASKS_LIST = re.compile(_any(LIST_WORDS))
 # A sentence that lists: items between 、 or ；, or numbered (一是…二是, 其一, （一）).
 _LISTS_ITEMS = re.compile(r"[、；;]|一是|其一|[（(][一1][）)]")
+
+
+# A number abbreviation (数字略语: “四室一站”, “五讲五送”, “三亮”, “3岗18级”): a numeral and what it
+# counts, quoted, or two such pairs unquoted (四室一站). News coins one for a set of items and spells
+# the items out once, next to it (即…, 包括…, or listed between 、 before or after it).
+_NUMERALS = "一二三四五六七八九十两百0-9"
+_ABBREVIATION = re.compile(rf"[“「\"']([{_NUMERALS}][^“”「」\"',;:?!。]{{1,7}}?)[”」\"']"
+                           rf"|(?<![{_NUMERALS}])([{_NUMERALS}][\u4e00-\u9fff][{_NUMERALS}][\u4e00-\u9fff])(?![{_NUMERALS}])")
+_ABBREVIATION_PART = re.compile(rf"[{_NUMERALS}]+[^{_NUMERALS}]+")
+_SPELLED_OUT = re.compile(r"[、;]|即|包括|分别")
+SPELLED_REACH = 30  # characters either side of the abbreviation where its items are spelled out
+
+
+def named_abbreviations(question: str) -> tuple[str, ...]:
+    """The number abbreviations a (normalised) question names: '“四室一站”都包括什么' -> 四室一站."""
+    return tuple(dict.fromkeys(m.group(1) or m.group(2) for m in _ABBREVIATION.finditer(question)))
+
+
+def spells_out(frame: QuestionFrame, sentence: str | Sentence) -> bool:
+    """The sentence names an abbreviation the question asks about and spells out items next to it
+    ('设立四室一站，即影音室、绘本阅览室…'). Its parts count when quoted ('…”的“五送”' for 五讲五送);
+    unquoted, a part is too short to be that abbreviation (一站式)."""
+    text = read(sentence).folded
+    for abbreviation in frame.abbreviations:
+        forms = [abbreviation] + [f"“{part}”" for part in _ABBREVIATION_PART.findall(abbreviation) if part != abbreviation]
+        for form in forms:
+            for m in re.finditer(re.escape(form), text):
+                around = text[max(0, m.start() - SPELLED_REACH):m.start()] + text[m.end():m.end() + SPELLED_REACH]
+                if _SPELLED_OUT.search(around):
+                    return True
+    return False
 
 
 def lists_items(sentence: Sentence) -> bool:

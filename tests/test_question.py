@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, states_asked_unit, states_counted_unit,
+from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, spells_out, states_asked_unit, states_counted_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -551,6 +551,27 @@ def test_a_list_question_asks_for_several_things(question, wants):
                                               ("收益用于帮扶困难群众；", True), ("收益公开进行分配。", False)])
 def test_a_sentence_lists_items_between_enumeration_marks(sentence, lists):
     assert lists_items(Sentence(sentence)) is lists
+
+
+@pytest.mark.parametrize("question, named", [
+    ("杭锦旗社区设的“四室一站”都包括什么？", ("四室一站",)), ("杭锦旗社区四室一站里的四个室是哪些?", ("四室一站",)),
+    ("阿拉善右旗“五讲五送”里的“五送”都送什么", ("五讲五送", "五送")), ("“3岗18级”是什么?", ("3岗18级",)),
+    ("“四室一站”设在几个社区?", ()),  # how many: a count answers, not the items
+    ("巴林左旗有哪些主导特色产业?", ()), ("第十三届表彰大会上谁获奖?", ())])
+def test_a_number_abbreviation_the_question_asks_to_have_spelled_out(question, named):
+    assert analyse(question).abbreviations == named
+
+
+def test_a_number_abbreviation_is_spelled_out_next_to_it():
+    """News coins an abbreviation for a set of items (四室一站, 五讲五送) and spells the items out once,
+    next to it: 即…, or listed between 、 before or after it."""
+    rooms = analyse("杭锦旗社区设的“四室一站”都包括什么？")
+    assert spells_out(rooms, "全旗已在2个社区设立四室一站，即影音室、绘本阅览室、科普体验馆。")
+    assert not spells_out(rooms, "社区不断完善健身房、舞蹈室、声乐室等各类活动室娱乐设施。")  # lists, but not them
+    assert not spells_out(rooms, "四室一站建成以来深受欢迎。")  # names it, spells nothing out
+    gifts = analyse("阿拉善右旗“五讲五送”里的“五送”都送什么")
+    assert spells_out(gifts, "开展“讲精神、知党恩”的“五讲”和“送法律、送健康、送温暖”的“五送”活动。")
+    assert not spells_out(analyse("“四室一站”都有什么?"), "提供一站式服务、上门办理。")  # 一站 unquoted is no part
 
 
 @pytest.mark.parametrize("question, units", [
