@@ -148,21 +148,21 @@ def question_parts(text: str) -> list[str]:
 def analyse(question: str) -> QuestionFrame:
     folded = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     role, focus = asked_role(folded), tuple(focus_nouns(folded))
-    return QuestionFrame(question, frozenset(tokenize(question)), bool(ASKS_QUANTITY.search(folded)),
-                         bool(ASKS_DATE.search(folded)), asked_unit_pattern(folded), counted_nouns(folded),
+    quantity, date, reason = bool(ASKS_QUANTITY.search(folded)), bool(ASKS_DATE.search(folded)), asks_reason(folded)
+    return QuestionFrame(question, frozenset(tokenize(question)), quantity,
+                         date, asked_unit_pattern(folded), counted_nouns(folded),
                          focus, role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
-                         asks_reason(folded), asked_action(folded), folded, asked_place_kinds(folded),
+                         reason, asked_action(folded), folded, asked_place_kinds(folded),
                          tuple(name for name in asked_names(without_qualifier(folded)) if name not in focus),
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
                          pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
-                         measured=measured_nouns(folded) if ASKS_QUANTITY.search(folded) and not ASKS_DATE.search(folded)
-                         else (), counted_in_english=english_counted_nouns(folded),
-                         abbreviations=named_abbreviations(folded) if not (
-                             ASKS_QUANTITY.search(folded) or ASKS_DATE.search(folded) or asks_reason(folded)
-                             or ASKS_PLACE.search(folded) or role) else ())
+                         measured=measured_nouns(folded) if quantity and not date else (),
+                         counted_in_english=english_counted_nouns(folded),
+                         abbreviations=named_abbreviations(folded)
+                         if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else ())
 
 
 # Not inside a longer title: the 支书 of 党总支书记 is no short form.
