@@ -754,10 +754,11 @@ def kind_tradeoff(pairs: list[tuple[str, str]], base_file: str, feature: str, ou
 
 
 def bonus_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, out: Path, version: int,
-                   report: Path) -> dict:
-    """One check's score bonus on a grid (weight_tradeoff): it moves first quotes, and through the
-    quote chosen, the confidence."""
-    return weight_tradeoff(pairs, base_file, ("checks", check, "bonus"), out, version, report)
+                   report: Path, field: str = "bonus") -> dict:
+    """One check's score bonus (``field`` "bonus") on a grid (weight_tradeoff): it moves first quotes, and
+    through the quote chosen, the confidence. Or its confidence penalty ("penalty"), on the same grid and
+    by the same count of targets met."""
+    return weight_tradeoff(pairs, base_file, ("checks", check, field), out, version, report)
 
 
 def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[str, ...], out: Path, version: int,
@@ -773,7 +774,7 @@ def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[s
     base, _ = answer.read_params(base_file)
     *parents, key = place
     name = "_".join(place[1:])
-    what = f"the confidence weight {place[1]}" if place[0] == "confidence" else f"the {place[1]} check's score {key}"
+    what = f"the confidence weight {place[1]}" if place[0] == "confidence" else f"the {place[1]} check's {'score' if key == 'bonus' else 'confidence'} {key}"
 
     def with_weight(weight: float) -> dict:
         params = json.loads(json.dumps(base))
@@ -801,7 +802,7 @@ def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[s
     chosen = max(table, key=lambda w: (met[w], -abs(w - start)))
     write_params(with_weight(chosen), out, version, pairs, questions, probes, (
         f"{base_file} with {what} {chosen} (was {start}), chosen by eval/fit_weights.py "
-        f"{'kind' if place[0] == 'confidence' else 'bonus'}: "
+        f"{'kind' if place[0] == 'confidence' else 'bonus --field ' + key}: "
         f"on a grid 0-{KIND_WEIGHTS[-1]}, each corpus recalibrated on its own probes, the weight under which the most "
         f"of the issue's targets hold ({met[chosen]} of {3 * (len(seed_sets) + len(public))}), each seeds QA set and each "
         f"public draw counted on its own (seeds: first quote >= {SEED_TARGETS[0]}, answerable refused <= "
@@ -819,7 +820,7 @@ def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[s
     lines.append(f"\nTargets: each of {len(seed_sets)} seeds QA sets and {len(names) - 1} public draws, three each. "
                  "Cells: threshold: first quote right / answerable refused / unanswerable refused, in sample.")
     report.mkdir(parents=True, exist_ok=True)
-    stem = f"kind-{place[1]}" if place[0] == "confidence" else f"bonus-{place[1]}"
+    stem = f"kind-{place[1]}" if place[0] == "confidence" else f"{key}-{place[1]}"
     (report / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return {"chosen": chosen, "met": met, "table": table}
@@ -878,9 +879,11 @@ def main() -> None:
     k = params_step(sub, "kind", "one question kind's confidence weight on a grid, targets met per set; write params",
                     "answer-v16.json", 17)
     k.add_argument("--feature", default="asks_english", choices=[f for f in EXTRA_FEATURES if f.startswith("asks_")])
-    b = params_step(sub, "bonus", "one check's score bonus on a grid, targets met per set; write params",
+    b = params_step(sub, "bonus", "one check's score bonus (or penalty) on a grid, targets met per set; write params",
                     "answer-v17.json", 18)
     b.add_argument("--check", default="means")
+    b.add_argument("--field", default="bonus", choices=("bonus", "penalty"),
+                   help="the check's score bonus, or the confidence penalty when it fails")
     fi = sub.add_parser("figures", help="the figures of the code as it stands, replayed from the cache")
     fi.add_argument("--pair", nargs=2, action="append", metavar=("INDEX", "QA_SET"), required=True)
     fi.add_argument("--params", default=None, help="a params file instead of the shipped one")
@@ -894,7 +897,8 @@ def main() -> None:
         kind_tradeoff([tuple(x) for x in args.pair], args.base, args.feature, args.out, args.version, args.report)
         return
     if args.step == "bonus":
-        bonus_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report)
+        bonus_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report,
+                       args.field)
         return
     if args.step == "penalty":
         penalty_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report)
