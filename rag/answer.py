@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v19.json"  # in rag/params/ (v18 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v20.json"  # in rag/params/ (v19 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -123,6 +123,10 @@ CHECKS = (
     # "苏尼特右旗…": every administrative place the question names, somewhere in the passages considered
     # (or their articles' titles). A question about a neighbouring banner or village is about another story.
     Check("places", lambda f: bool(f.places), q.names_places, in_passage=True, jointly=True),
+    # "《使琉球录》的作者是谁 / NASA于哪一年成立": every title or term the question quotes and every Latin word
+    # of a Chinese question, written in the passages considered (or their articles' titles). They are
+    # names no paraphrase replaces: passages that lack them tell of something else.
+    Check("verbatim", lambda f: bool(f.verbatim), q.writes_verbatim, in_passage=True, jointly=True),
     # "有哪些": a sentence that lists. It weighs nothing; a lead sentence that does not list gets the
     # next sentence, where news gives the items, in its quote (news_units).
     Check("list", lambda f: f.wants_list, lambda f, s: float(q.lists_items(s))),

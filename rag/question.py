@@ -110,6 +110,9 @@ class QuestionFrame:
     # “四室一站”都包括什么 -> 四室一站: the number abbreviations a question asks to have spelled out (a what
     # or which question, not how many, where, why or who).
     abbreviations: tuple[str, ...] = ()
+    # 《使琉球录》的作者是谁 -> 使琉球录; 由NASA发射 -> nasa: the titles and terms the question quotes and
+    # the Latin words of a Chinese question, which text telling of them writes as they are.
+    verbatim: tuple[str, ...] = ()
 
     @property
     def asks_value(self) -> bool:
@@ -162,7 +165,8 @@ def analyse(question: str) -> QuestionFrame:
                          measured=measured_nouns(folded) if quantity and not date else (),
                          counted_in_english=english_counted_nouns(folded),
                          abbreviations=named_abbreviations(folded)
-                         if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else ())
+                         if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else (),
+                         verbatim=verbatim_terms(folded))
 
 
 # Not inside a longer title: the 支书 of 党总支书记 is no short form.
@@ -738,6 +742,35 @@ def spells_out(frame: QuestionFrame, sentence: str | Sentence) -> bool:
                 if _SPELLED_OUT.search(around):
                     return True
     return False
+
+
+# A quoted title or term (《使琉球录》, 「俗讲」, “河长制”) and a Latin word in Chinese text (NASA, DNA,
+# iPhone) are names no paraphrase replaces, so an archive that tells of them writes them as the
+# question does. Not a quoted sentence or list (a reader may quote it loosely), nor a number
+# abbreviation (news may quote its parts apart: “五讲”“五送”).
+_QUOTED = re.compile(r"《([^《》]+)》|「([^「」]+)」|“([^“”]+)”|『([^『』]+)』|‘([^‘’]+)’|\"([^\"]+)\"")
+_NOT_A_TERM = re.compile(r"[,;:?!。、，；：？！]")
+MAX_QUOTED_CHARS = 20
+_LATIN_WORD = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9.\-]*[a-z0-9]")  # two characters or more, normalised: lower case
+
+
+def verbatim_terms(question: str) -> tuple[str, ...]:
+    """The titles and terms a (normalised) question quotes, and its Latin words when it is written in
+    Chinese. An English question's words and quotes are English, which Chinese text does not hold:
+    of its quotes, only those in Chinese count."""
+    english = len(_LATIN.findall(question)) > len(_CJK_CHAR.findall(question))
+    quoted = (next(g for g in m.groups() if g is not None).strip() for m in _QUOTED.finditer(question))
+    terms = [t for t in quoted if 2 <= len(t) <= MAX_QUOTED_CHARS and not _NOT_A_TERM.search(t)
+             and not _ABBREVIATION.fullmatch(f"“{t}”") and (_CJK_CHAR.search(t) or not english)]
+    if not english:
+        terms += [w for w in _LATIN_WORD.findall(question) if not any(w in t for t in terms)]
+    return tuple(dict.fromkeys(terms))
+
+
+def writes_verbatim(frame: QuestionFrame, text: str | Sentence) -> bool:
+    """The text writes every title, term and Latin word the question holds verbatim."""
+    folded = read(text).folded
+    return all(term in folded for term in frame.verbatim)
 
 
 def lists_items(sentence: Sentence) -> bool:

@@ -134,14 +134,19 @@ def test_a_name_the_best_passage_never_gives_lowers_confidence_and_its_title_is_
     assert all(c.holds["names_here"] == 1.0 for c in cands) and not any(c.holds["names_here"] for c in same)
 
 
-def test_a_place_no_passage_or_title_names_lowers_confidence():
+@pytest.mark.parametrize("check, texts, title, own_question, other_question", [
     # A question about the neighbouring banner, answered from this banner's article at the same cosine.
-    answer.use_params({**answer.PARAMS, "checks": {**answer.PARAMS["checks"], "places": {"bonus": 0.0, "penalty": 0.2}}})
-    texts = ["该旗坚持以党建引领“两新”组织。", "推行“党建+”模式。"]
-    own, cands = frame_and_candidates("苏尼特左旗抓“两新”组织党建用什么模式?", texts, title="苏尼特左旗:党建引领")
-    other, same = frame_and_candidates("苏尼特右旗抓“两新”组织党建用什么模式?", texts, title="苏尼特左旗:党建引领")
+    ("places", ["该旗坚持以党建引领“两新”组织。", "推行“党建+”模式。"], "苏尼特左旗:党建引领",
+     "苏尼特左旗抓“两新”组织党建用什么模式?", "苏尼特右旗抓“两新”组织党建用什么模式?"),
+    # A question about a book the archive lacks, answered from an article on the same kingdom.
+    ("verbatim", ["陈侃出使琉球后写成《使琉球录》。", "书中记载了琉球的风俗。"], "琉球",
+     "《使琉球录》的作者是谁?", "《中山传信录》的作者是谁?")])
+def test_a_name_no_passage_or_title_writes_lowers_confidence(check, texts, title, own_question, other_question):
+    answer.use_params({**answer.PARAMS, "checks": {**answer.PARAMS["checks"], check: {"bonus": 0.0, "penalty": 0.2}}})
+    own, cands = frame_and_candidates(own_question, texts, title=title)
+    other, same = frame_and_candidates(other_question, texts, title=title)
     assert confidence(other, same) == pytest.approx(confidence(own, cands) - 0.2)
-    assert all(c.holds["places"] == 1.0 for c in cands) and not any(c.holds["places"] for c in same)
+    assert all(c.holds[check] == 1.0 for c in cands) and not any(c.holds[check] for c in same)
 
 
 def test_the_places_check_reads_every_passage_considered_as_one():

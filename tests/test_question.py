@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, spells_out, states_asked_unit, states_counted_unit,
+from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, spells_out, writes_verbatim, states_asked_unit, states_counted_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -572,6 +572,27 @@ def test_a_number_abbreviation_is_spelled_out_next_to_it():
     gifts = analyse("阿拉善右旗“五讲五送”里的“五送”都送什么")
     assert spells_out(gifts, "开展“讲精神、知党恩”的“五讲”和“送法律、送健康、送温暖”的“五送”活动。")
     assert not spells_out(analyse("“四室一站”都有什么?"), "提供一站式服务、上门办理。")  # 一站 unquoted is no part
+
+
+@pytest.mark.parametrize("question, verbatim", [
+    ("《使琉球錄》的作者是誰?", ("使琉球录",)),  # read as folded: simplified
+    ("「俗講」的定義是?", ("俗讲",)), ("什么是“河长制”?", ("河长制",)), ('什么是"河长制"?', ("河长制",)),
+    ("由NASA發射的衛星叫什麼?", ("nasa",)), ("“APP”的下载量是多少?", ("app",)),  # Latin words, lower-cased
+    ("What does “河长制” mean for the \"river chief\"?", ("河长制",)),  # an English question's English words: no
+    ("「婚姻是我們社群中最被珍惜、最值得的行為」這句話是誰說的?", ()),  # a quoted sentence may be quoted loosely
+    ("“四室一站”都包括什么?", ()),  # a number abbreviation: the spelled check reads it
+    ("巴林左旗有哪些主导特色产业?", ())])
+def test_the_titles_terms_and_latin_words_a_question_holds_verbatim(question, verbatim):
+    assert analyse(question).verbatim == verbatim
+
+
+def test_a_verbatim_term_is_written_as_the_question_writes_it():
+    """A quoted title or term, or a Latin word, is a name no paraphrase replaces: text telling of it writes it whole."""
+    book = analyse("《使琉球录》的作者是谁?")
+    assert writes_verbatim(book, "陈侃著有《使琉球錄》一书。")  # traditional text, folded alike
+    assert not writes_verbatim(book, "琉球国向明朝朝贡，使者往来频繁。")  # its words, not the title
+    assert writes_verbatim(analyse("NASA于哪一年成立?"), "美国国家航空航天局(Nasa)成立于1958年。")
+    assert writes_verbatim(analyse("什么时候开通?"), "任何文字")  # nothing verbatim: nothing to find
 
 
 @pytest.mark.parametrize("question, units", [
