@@ -475,7 +475,7 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float,
         if (before := by_end.get((s.source, start))) and before.score >= close \
                 and len(before.sentence.text) + len(text) <= UNIT_CAP:
             start, text = before.sentence.start, before.sentence.text + text
-        follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action"} & set(c.holds) \
+        follow = 99 if LEADS_ON.search(text.strip()) else 1 if {"reason", "action", "means"} & set(c.holds) \
             or c.holds.get("list") == 0 else 0
         if not follow and (after := by_start.get((s.source, end))) and refers_back(after.as_read().folded):
             follow = 1  # the next sentence goes on about this one's subject ('……。这种书体被称为…')

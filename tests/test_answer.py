@@ -363,6 +363,10 @@ def test_a_why_answer_keeps_its_continuation_and_other_answers_do_not():
     texts = ["由于连年干旱,草场退化严重。", "牧民因此减少了牲畜。", "当地还建了水窖。"]
     _, cands = frame_and_candidates("牧民为什么减少牲畜?", texts, [0.8, 0.3, 0.2])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
+    # A how-question that names no action: the sentence telling the trouble comes with the one telling the fix.
+    texts = ["老人忘了银行卡密码,出行又不便。", "信用社上门为他重置了密码。", "老人连连道谢。"]
+    _, cands = frame_and_candidates("信用社是怎么帮他解决的?", texts, [0.8, 0.3, 0.2])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
     _, cands = frame_and_candidates("草场退化了吗?", texts, [0.8, 0.3, 0.2])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]
 
