@@ -395,13 +395,14 @@ def test_a_sentence_is_quoted_with_the_next_when_that_one_goes_on_about_it():
 
 def test_a_touching_sentence_scoring_near_the_best_joins_its_quote():
     answer.use_params({**answer.PARAMS, "score": {**answer.PARAMS["score"], "neighbour_margin": 0.2}})
+    # A what-question: a how-question ('光伏电站怎么样?') keeps its sentence's continuation whatever it scores.
     texts = ["草原上建起了光伏电站。", "电站每年发电三千万度。", "牧民还养了骆驼。"]
-    _, cands = frame_and_candidates("光伏电站怎么样?", texts, [0.8, 0.7, 0.3])
+    _, cands = frame_and_candidates("那里新建了什么设施?", texts, [0.8, 0.7, 0.3])
     first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
     assert (first.start, first.text) == (0, texts[0] + texts[1])  # 0.3 is too far below the best to join
-    _, cands = frame_and_candidates("光伏电站怎么样?", texts, [0.3, 0.8, 0.7])
+    _, cands = frame_and_candidates("那里新建了什么设施?", texts, [0.3, 0.8, 0.7])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1] + texts[2]
-    _, cands = frame_and_candidates("光伏电站怎么样?", texts, [0.8, 0.5, 0.3])
+    _, cands = frame_and_candidates("那里新建了什么设施?", texts, [0.8, 0.5, 0.3])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0]
 
 
