@@ -65,6 +65,16 @@ ENGLISH_COUNTED_NOUNS = {
     **dict.fromkeys("companies enterprises firms".split(), ("企业", "公司")), "schools": ("学校",),
     **dict.fromkeys("vehicles cars trucks".split(), ("车辆", "汽车", "货车")),
 }
+# The Chinese nouns for what an English question measures ("What is the population of…" -> 人口,
+# "What monthly salary…" -> 工资, 薪酬…): a value answers only next to what it measures, as in Chinese
+# (news states a gain in income as 增收: "农户每年增收2万余元").
+ENGLISH_MEASURED_NOUNS = {
+    "population": ("人口",),
+    **dict.fromkeys("salary salaries wage wages pay".split(), ("工资", "薪", "收入", "待遇")),
+    "budget": ("预算", "经费"), **dict.fromkeys("profit profits".split(), ("利润", "盈利", "收益", "纯收入")),
+    "revenue": ("收入", "营收", "营业额", "销售额"), "income": ("收入", "增收"), "investment": ("投资",),
+    "output": ("产值", "产量"),
+}
 # English words for money: "How much funding" asks for an amount in 元.
 ENGLISH_MONEY = "money funding funds investment income revenue profit profits cost costs subsidy subsidies salary wages budget capital".split()
 # Nouns for money: "收入增长了多少" asks for an amount in 元, or a share or a multiple.
@@ -193,9 +203,16 @@ PLACE_KINDS = (
     _place("博物馆", "博物馆 纪念馆 展览馆", asked_where=True, ends_place="any"),
     _place("纪念馆", "纪念馆 博物馆", ends_place="any"),
     _place("基地", "基地", ends_place="any", named_by_use=True),
+    # 哪条街: an address names a street or a road (新华大街, 中山路). Not 路 itself: 走哪条路 asks for
+    # a way, 哪个路线 for a line.
+    _place("街", "街 路 道 巷", asked_where=True),
+    _place("大街", "街 路 道", asked_where=True),
     *(_place(name, ends_place="any") for name in "图书馆 广场 公园 窗口 口岸 界碑 礼堂 会议室 活动室".split()),
     _place("地方", asked_where=True),
 )
+# What jieba glues to the end of a place kind in a question, leaving the kind asked for all the same:
+# a locative (哪个村里, 哪条街上, 哪个镇上) and 毕业 after a school (哪所大学毕业, 哪所中学毕业).
+AFTER_ASKED_KIND = ("上", "里", "内", "中", "外", "毕业")
 # China's provinces, regions and municipalities, named without their kind (黑龙江 for 黑龙江省): such a
 # name answers 哪个省 as well as one that ends in 省.
 PROVINCE_NAMES = tuple("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 "

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import (ADMINISTRATIVE_ENDS, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
+from .lexicon import (ADMINISTRATIVE_ENDS, AFTER_ASKED_KIND, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
                       CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
-                      DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_COUNTED_NOUNS, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
+                      DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_COUNTED_NOUNS, ENGLISH_MEASURED_NOUNS, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
                       FRAMING_ROLES, FRAMING_WORDS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
@@ -151,7 +151,8 @@ def question_parts(text: str) -> list[str]:
 def analyse(question: str) -> QuestionFrame:
     folded = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     role, focus = asked_role(folded), tuple(focus_nouns(folded))
-    quantity, date, reason = bool(ASKS_QUANTITY.search(folded)), bool(ASKS_DATE.search(folded)), asks_reason(folded)
+    quantity = bool(ASKS_QUANTITY.search(folded) or ENGLISH_ASKS_MEASURE.search(folded))
+    date, reason = bool(ASKS_DATE.search(folded)), asks_reason(folded)
     return QuestionFrame(question, frozenset(tokenize(question)), quantity,
                          date, asked_unit_pattern(folded), counted_nouns(folded),
                          focus, role, role and role_place(folded, role), dated_event(folded),
@@ -162,7 +163,7 @@ def analyse(question: str) -> QuestionFrame:
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
                          pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
-                         measured=measured_nouns(folded) if quantity and not date else (),
+                         measured=(measured_nouns(folded) + english_measured_nouns(folded)) if quantity and not date else (),
                          counted_in_english=english_counted_nouns(folded),
                          abbreviations=named_abbreviations(folded)
                          if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else (),
@@ -187,13 +188,21 @@ _LATIN = re.compile(r"[A-Za-z]")
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
+def written_in_english(question: str) -> bool:
+    """More Latin letters than Chinese characters outside what the question quotes: 「Early
+    cultivators of science in Japan」是谁的论文 is a Chinese question about an English title."""
+    unquoted = _QUOTED.sub("", question)
+    text = unquoted if _LATIN.search(unquoted) or _CJK_CHAR.search(unquoted) else question
+    return len(_LATIN.findall(text)) > len(_CJK_CHAR.findall(text))
+
+
 def question_kind(frame: QuestionFrame) -> str:
     """'english' (more Latin letters than Chinese characters), 'keywords' (Chinese words with nothing
     that asks: '阿拉善右旗 五送 送什么' asks, '新城区 雁阵效应' does not), 'why-how' (a cause or a way
     asked) or 'fact'. Their answers match the question in different measure: a reason or a method
     adds what the question lacks, keywords carry no question's words, and English meets Chinese
     across languages, so each kind's confidence runs at its own height."""
-    if len(_LATIN.findall(frame.text)) > len(_CJK_CHAR.findall(frame.text)):
+    if written_in_english(frame.text):
         return "english"
     if not _ASKS.search(frame.folded):
         return "keywords"
@@ -240,6 +249,11 @@ def asked_unit(question: str) -> re.Match | None:
 _ENGLISH_HOW_MANY = re.compile(r"\bhow many\s+([a-z\s-]+)", re.I)
 _ENGLISH_PHRASE_ENDS = frozenset("have has had did do does are were was is will would can could in at on for to from by "
                                  "with that who".split())
+# "What is the total population of…", "What monthly salary…": a value noun after what / how much asks
+# for a quantity, as 多少 does in Chinese.
+# Up to two qualifiers between ('the total annual budget'), no verb phrase ('what happened to the population').
+ENGLISH_ASKS_MEASURE = re.compile(r"\b(?:what|how much)(?:'s|\s+(?:is|was|are|were))?(?:\s+(?:the|its|their|his|her|a|an))?"
+                                  rf"(?:\s+[a-z-]+){{0,2}}?\s+({_any(ENGLISH_MEASURED_NOUNS)})\b", re.I)
 ENGLISH_ASKS_MONEY = re.compile(rf"\bhow much\s+(?:[a-z-]+\s+){{0,2}}?(?:{_any(ENGLISH_MONEY)})\b", re.I)
 
 
@@ -253,6 +267,12 @@ def english_counted_words(question: str) -> list[str]:
             break
         words.append(word)
     return words
+
+
+def english_measured_nouns(question: str) -> tuple[str, ...]:
+    """The Chinese nouns for what an English question measures ('What is the population of…' -> 人口)."""
+    m = ENGLISH_ASKS_MEASURE.search(question)
+    return ENGLISH_MEASURED_NOUNS[m.group(1).lower()] if m else ()
 
 
 def english_counted_units(question: str) -> tuple[str, ...]:
@@ -654,7 +674,7 @@ ASKS_PLACE = re.compile(rf"哪里|哪儿|什么地方|什么地点|哪个地点|
 NOT_WHERE = re.compile(f"(?:{_any(WENT_WRONG_NOUNS)})" + r"\w{0,4}?出在哪")
 # "哪个县 / 哪所党校 / 哪些乡镇" name the kind of place: only a name of that kind answers.
 _PLACE_KINDS = ASKED_PLACE_KINDS
-ASKS_PLACE_KIND = re.compile(r"(?:哪[一两二三四五六七八九十几]?[个所座家些]|什么)("
+ASKS_PLACE_KIND = re.compile(r"(?:哪[一两二三四五六七八九十几]?[个所座家些条]|什么)("
                              + "|".join(sorted(_PLACE_KINDS, key=len, reverse=True)) + ")")
 # A place: a word that ends like one ("兴和县", "中国人民公安大学", "界碑"; not "辖区"), or that jieba tags as one.
 _PLACE_WORD = re.compile(r"\w{2,}(?:" + _any(k.name for k in PLACE_KINDS if k.ends_place == "named") + r")"
@@ -758,7 +778,7 @@ def verbatim_terms(question: str) -> tuple[str, ...]:
     """The titles and terms a (normalised) question quotes, and its Latin words when it is written in
     Chinese. An English question's words and quotes are English, which Chinese text does not hold:
     of its quotes, only those in Chinese count."""
-    english = len(_LATIN.findall(question)) > len(_CJK_CHAR.findall(question))
+    english = written_in_english(question)
     quoted = (next(g for g in m.groups() if g is not None).strip() for m in _QUOTED.finditer(question))
     terms = [t for t in quoted if 2 <= len(t) <= MAX_QUOTED_CHARS and not _NOT_A_TERM.search(t)
              and not _ABBREVIATION.fullmatch(f"“{t}”") and (_CJK_CHAR.search(t) or not english)]
@@ -833,8 +853,11 @@ def asked_place_kinds(question: str) -> str | None:
     kind = ASKS_PLACE_KIND.search(question)
     if not kind or _PLACE_KINDS[kind.group(1)] == "*":
         return None
-    # The kind must end a word: 哪个区域 and 哪个县市 do not ask for a 区 or a 县.
-    return _PLACE_KINDS[kind.group(1)] if any(end == kind.end(1) for _, end, _, _ in _words(question)) else None
+    # The kind must end a word: 哪个区域 and 哪个县市 do not ask for a 区 or a 县; a word that goes on
+    # past it only with a locative or 毕业 still does (村里, 街上, 大学毕业).
+    return _PLACE_KINDS[kind.group(1)] if any(end == kind.end(1) or start < kind.end(1) < end
+                                              and question[kind.end(1):end] in AFTER_ASKED_KIND
+                                              for start, end, _, _ in _words(question)) else None
 
 
 def names_new_place(frame: QuestionFrame, sentence: str | Sentence) -> bool:

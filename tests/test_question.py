@@ -458,6 +458,27 @@ def test_the_asked_kind_of_place_is_a_word_of_its_own(question, kinds):
     assert frame.wants_place and frame.place_kinds == kinds
 
 
+@pytest.mark.parametrize("question, kinds", [("他是从哪所大学毕业的?", "大学|学院"), ("活动在哪个村里办的?", "村|嘎查"),
+                                             ("服务中心在包头哪条街上?", "街|路|道|巷")])
+def test_a_kind_asked_for_may_carry_a_locative_or_graduation(question, kinds):
+    """jieba glues 里 / 上 (村里, 街上) and 毕业 (大学毕业) to the kind: the question still asks for one; a
+    street is asked with 条 (哪条街)."""
+    frame = analyse(question)
+    assert frame.wants_place and frame.place_kinds == kinds
+
+
+@pytest.mark.parametrize("question", ["批判哪個路線的人?", "乡村振兴要走哪条路?"])
+def test_a_way_or_a_line_is_no_place(question):
+    assert not analyse(question).wants_place
+
+
+def test_a_street_is_answered_by_a_named_road_and_not_by_a_district():
+    frame = analyse("服务中心在包头哪条街上?")
+    assert names_new_place(frame, "服务中心位于包头市昆区钢铁大街。")
+    assert names_new_place(frame, "服务中心位于青山区幸福路。")
+    assert not names_new_place(frame, "2014年成立的服务中心成了外出群众办事、学习的家园。")
+
+
 def test_which_match_is_no_where_question():
     assert not analyse("巴西是在哪場比賽奪冠的?").wants_place
     assert not analyse("他在哪届大会上当选?").wants_place
@@ -586,6 +607,16 @@ def test_the_titles_terms_and_latin_words_a_question_holds_verbatim(question, ve
     assert analyse(question).verbatim == verbatim
 
 
+@pytest.mark.parametrize("question, kind", [("「Early cultivators of science in Japan」是誰的論文作品?", "fact"),
+                                            ("What is 《使琉球录》 about?", "english"),
+                                            ('"What is the annual budget?"', "english")])
+def test_a_quoted_title_does_not_set_the_language_of_its_question(question, kind):
+    """An English title quoted in a Chinese question leaves it Chinese: its Latin words are held verbatim."""
+    frame = analyse(question)
+    assert question_kind(frame) == kind
+    assert ("japan" in frame.verbatim) == (kind == "fact")
+
+
 def test_a_verbatim_term_is_written_as_the_question_writes_it():
     """A quoted title or term, or a Latin word, is a name no paraphrase replaces: text telling of it writes it whole."""
     book = analyse("《使琉球录》的作者是谁?")
@@ -610,6 +641,23 @@ def test_an_english_count_is_answered_by_a_number_of_its_measure_word():
     assert states_asked_unit(frame, "基地已带动1万余户农牧民增收。")
     assert not states_asked_unit(frame, "建立技术服务站20余个。")
     assert states_asked_unit(analyse("How much funding did the village raise?"), "争取帮扶资金171万元。")
+
+
+@pytest.mark.parametrize("question, measured", [
+    ("What is the total population of Ulanqab city?", ("人口",)),
+    ("What's the annual budget of the detachment?", ("预算", "经费")),
+    ("What monthly salary do grid workers receive?", ("工资", "薪", "收入", "待遇")),
+    ("How much extra income per year do the farmers earn?", ("收入", "增收")),  # 农户每年增收2万余元
+    ("What happened to the population after the flood?", ())])  # a verb phrase between: no value asked
+def test_an_english_value_noun_asks_for_a_quantity_measured_in_chinese(question, measured):
+    frame = analyse(question)
+    assert frame.measured == measured and frame.wants_quantity == bool(measured)
+
+
+def test_an_english_value_is_answered_only_next_to_what_it_measures():
+    frame = analyse("What is the total population of Ulanqab city?")
+    assert states_measured(frame, "乌兰察布市常住人口约170万人。")
+    assert not states_measured(frame, "全市11个旗县市区的党组织书记参加述职。")
 
 
 def test_an_english_count_ranks_by_the_chinese_noun_it_counts():
