@@ -151,7 +151,8 @@ def question_parts(text: str) -> list[str]:
 def analyse(question: str) -> QuestionFrame:
     folded = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
     role, focus = asked_role(folded), tuple(focus_nouns(folded))
-    quantity = bool(ASKS_QUANTITY.search(folded) or ENGLISH_ASKS_MEASURE.search(folded))
+    english_measured = english_measured_nouns(folded)  # 'What is the population…' asks a quantity, as 人口多少 does
+    quantity = bool(ASKS_QUANTITY.search(folded) or english_measured)
     date, reason = bool(ASKS_DATE.search(folded)), asks_reason(folded)
     return QuestionFrame(question, frozenset(tokenize(question)), quantity,
                          date, asked_unit_pattern(folded), counted_nouns(folded),
@@ -163,7 +164,7 @@ def analyse(question: str) -> QuestionFrame:
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
                          pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
                          # A when-question's date is held to its event instead (dated_event): '哪一年问世'.
-                         measured=(measured_nouns(folded) + english_measured_nouns(folded)) if quantity and not date else (),
+                         measured=measured_nouns(folded) + english_measured if quantity and not date else (),
                          counted_in_english=english_counted_nouns(folded),
                          abbreviations=named_abbreviations(folded)
                          if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else (),
@@ -197,7 +198,7 @@ def written_in_english(question: str) -> bool:
 
 
 def question_kind(frame: QuestionFrame) -> str:
-    """'english' (more Latin letters than Chinese characters), 'keywords' (Chinese words with nothing
+    """'english' (see written_in_english), 'keywords' (Chinese words with nothing
     that asks: '阿拉善右旗 五送 送什么' asks, '新城区 雁阵效应' does not), 'why-how' (a cause or a way
     asked) or 'fact'. Their answers match the question in different measure: a reason or a method
     adds what the question lacks, keywords carry no question's words, and English meets Chinese
@@ -250,8 +251,8 @@ _ENGLISH_HOW_MANY = re.compile(r"\bhow many\s+([a-z\s-]+)", re.I)
 _ENGLISH_PHRASE_ENDS = frozenset("have has had did do does are were was is will would can could in at on for to from by "
                                  "with that who".split())
 # "What is the total population of…", "What monthly salary…": a value noun after what / how much asks
-# for a quantity, as 多少 does in Chinese.
-# Up to two qualifiers between ('the total annual budget'), no verb phrase ('what happened to the population').
+# for a quantity, as 多少 does in Chinese; up to two qualifiers may stand between ('the total annual
+# budget'), but no verb phrase ('what happened to the population').
 ENGLISH_ASKS_MEASURE = re.compile(r"\b(?:what|how much)(?:'s|\s+(?:is|was|are|were))?(?:\s+(?:the|its|their|his|her|a|an))?"
                                   rf"(?:\s+[a-z-]+){{0,2}}?\s+({_any(ENGLISH_MEASURED_NOUNS)})\b", re.I)
 ENGLISH_ASKS_MONEY = re.compile(rf"\bhow much\s+(?:[a-z-]+\s+){{0,2}}?(?:{_any(ENGLISH_MONEY)})\b", re.I)
@@ -853,11 +854,14 @@ def asked_place_kinds(question: str) -> str | None:
     kind = ASKS_PLACE_KIND.search(question)
     if not kind or _PLACE_KINDS[kind.group(1)] == "*":
         return None
-    # The kind must end a word: 哪个区域 and 哪个县市 do not ask for a 区 or a 县; a word that goes on
-    # past it only with a locative or 毕业 still does (村里, 街上, 大学毕业).
-    return _PLACE_KINDS[kind.group(1)] if any(end == kind.end(1) or start < kind.end(1) < end
-                                              and question[kind.end(1):end] in AFTER_ASKED_KIND
-                                              for start, end, _, _ in _words(question)) else None
+    return _PLACE_KINDS[kind.group(1)] if ends_word(question, kind.end(1)) else None
+
+
+def ends_word(question: str, at: int) -> bool:
+    """A word of the question ends at `at`: 哪个区域 and 哪个县市 do not ask for a 区 or a 县. A word
+    that goes on past it only with a locative or 毕业 counts as ending there (村里, 街上, 大学毕业)."""
+    return any(end == at or start < at < end and question[at:end] in AFTER_ASKED_KIND
+               for start, end, _, _ in _words(question))
 
 
 def names_new_place(frame: QuestionFrame, sentence: str | Sentence) -> bool:
