@@ -123,7 +123,10 @@ ASPECT_VERBS = frozenset("开始 正式 首次 陆续 逐渐 继续 重新 着�
 # Titles that alone say little: whose 书记? (党支部书记, 组织部部长, 旗委书记)
 BARE_TITLES = frozenset("书记 部长 主任 队长 局长 站长 所长 校长 院长 社长 处长 科长 会长 主席".split())
 # How the names of roles held by one person end: the article names the holder next to them.
-PERSON_ROLE_ENDS = ("长", "书记", "主任", "委员", "主席", "员", "老师", "主持人", "女孩", "男孩", "爷爷", "奶奶", "师傅", "医生")
+# A kin word names a person's place as a title does ("李军的妻子叫什么名字": the article names her
+# after it, 妻子王某).
+PERSON_ROLE_ENDS = ("长", "书记", "主任", "委员", "主席", "员", "老师", "主持人", "女孩", "男孩", "爷爷", "奶奶", "师傅", "医生",
+                    "妻子", "丈夫", "爱人", "儿子", "女儿", "父亲", "母亲", "祖父", "祖母")
 # Short forms of titles and the full forms articles write: a question asks for the 政委 or the 村支书,
 # the article names the 政治委员 or the 村党支部书记.
 TITLE_SHORT_FORMS = {"政委": "政治委员", "支书": "党支部书记"}

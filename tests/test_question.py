@@ -855,3 +855,11 @@ def test_a_province_is_named_without_its_kind():
     assert not names_new_place(frame, "全国铁路营业里程最长的省份在东北。")
     assert not names_new_place(analyse("黑龙江位于哪一个省的北面?"), "黑龙江的铁路营业里程最长。"), \
         "the province the question names answers nothing"
+
+
+def test_a_kin_word_is_a_role_its_holder_is_named_after():
+    frame = analyse("交警李军的妻子叫什么名字?")
+    assert frame.role == "妻子"
+    assert names_role(frame, ["他的妻子王丽是一名小学教师。"])
+    assert not names_role(frame, ["李军清晨6点就要与交警指挥中心取得联系。"])
+    assert analyse("这件事的起因叫什么?").role is None  # not every noun before 叫什么 is a person's place
