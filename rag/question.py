@@ -563,7 +563,9 @@ def states_measured(frame: QuestionFrame, sentence: str | Sentence) -> bool:
 # "2021年的产值 / 第十五届 / 第三季度 / 第十三条": a question pinned to one year, edition, quarter or
 # clause of a rule is answered only by text about that one (an article on the 第十四届 says nothing
 # of the 第十五届, one quoting 第十二条 nothing of 第十三条).
-_PINNED_YEAR = re.compile(r"(?<![0-9])((?:1[0-9]|20)[0-9]{2})年")
+# A year of three digits is a date of history ("643年的时候") unless it reads as a span of years
+# ("300年来", "近500年", "100多年").
+_PINNED_YEAR = re.compile(r"(?<![0-9])((?:1[0-9]|20)[0-9]{2}|(?<![近约逾])[1-9][0-9]{2}(?=年(?!代|来|间|多|后|前|左右|以[上来后内]|的历史)))年")
 _PINNED_EDITION = re.compile(r"第([〇零一二三四五六七八九十百两0-9]+)([届期批条款])")
 _PINNED_QUARTER = re.compile(r"([一二三四1-4])季度")
 # Years a news article names by its own date: the asked year may be one of them.

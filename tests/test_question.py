@@ -678,7 +678,10 @@ def test_an_english_count_ranks_by_the_chinese_noun_it_counts():
 
 @pytest.mark.parametrize("question, pinned", [("向阳村编织袋加工厂2021年的产值是多少?", {"2021年"}),
                                               ("2022年第三季度有哪些人入选?", {"2022年", "3季度"}),
-                                              ("第十三届表彰大会上谁获奖?", {"13届"}), ("他哪一年入党?", set())])
+                                              ("第十三届表彰大会上谁获奖?", {"13届"}), ("他哪一年入党?", set()),
+                                              ("643年的時候，誰統治了拜占庭帝國?", {"643年"}),  # a year of history
+                                              ("近500年来这里发生了什么?", set()), ("300年来有何变化?", set()),  # spans
+                                              ("这座桥建成100多年了吗?", set())])
 def test_a_question_is_pinned_to_the_years_editions_and_quarters_it_names(question, pinned):
     assert analyse(question).pinned == pinned
 
