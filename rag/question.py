@@ -825,7 +825,7 @@ def names_action(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
 
 _IN_CLAUSE = r"[^,;:。!?]"  # within one clause of the folded sentence (NFKC: ，；：！？ -> ,;:!?)
 # A framing sentence (总述): 坚持…, 以…为抓手, 形成…局面, …举措之一, 是…的一个缩影 (lexicon).
-_FRAMES = re.compile(f"(?:{_any(FRAMING_WORDS)})|以{_IN_CLAUSE}{{1,12}}为(?:{_any(FRAMING_ROLES)})"
+_FRAMES = re.compile(f"(?:{_any(FRAMING_WORDS)})|以{_IN_CLAUSE}{{1,20}}为(?:{_any(FRAMING_ROLES)})"
                      f"|形成{_IN_CLAUSE}{{0,16}}(?:{_any(FRAMING_OUTCOMES)})|(?:{_any(FRAMING_INSTANCES)})之一"
                      f"|的(?:一个)?(?:缩影|实例)")
 # A measure (分述): 采取/通过…方式, 出台, 实行; or one more measure: 同时, 此外 opening a clause.
