@@ -24,7 +24,7 @@ import numpy as np
 
 from . import question as q
 from .dense import VectorCodes
-from .lexicon import REFERS_BACK_OPENERS, SPEECH_VERBS, SUBJECTLESS_OPENING_TAGS
+from .lexicon import POINTING_DEMONSTRATIVES, REFERS_BACK_OPENERS, SPEECH_VERBS, SUBJECTLESS_OPENING_TAGS
 from .store import TextStore
 from .text import tokenize
 from .types import Hit, Passage, Quote
@@ -510,7 +510,7 @@ def completed_opening(c: Candidate, start: int, text: str, touching: Touching,
     or, when no top passage holds it (a passage may begin just after it), read from the ``store``."""
     source = c.sentence.source
     first = c if start == c.sentence.start else touching.by_start.get((source, start))
-    while first is not None and dangles(first):
+    while first is not None and (dangles(first) or points_back(first.as_read().folded)):
         before = touching.by_end.get((source, start)) or (store.just_before(first) if store else None)
         if before is None or len(before.sentence.text) + len(text) > UNIT_CAP:
             break
@@ -557,6 +557,17 @@ def refers_back(folded: str) -> bool:
         return word in REFERS_BACK_OPENERS or any(word.startswith(w) for w in REFERS_BACK_OPENERS if len(w) == 1) \
             or flag in SUBJECTLESS_OPENING_TAGS
     return False
+
+
+# Not 应该 or 活该, where 该 is no demonstrative.
+_POINTING = re.compile("|".join(("(?<![应活])该(?=[\u4e00-\u9fff])" if w == "该" else w) for w in POINTING_DEMONSTRATIVES))
+_FIRST_CLAUSE = re.compile(r"[^,;:。!?]*")
+
+
+def points_back(folded: str) -> bool:
+    """The (normalised) sentence's first clause points with a demonstrative to something named before it
+    ('加拿大约1/6的就业机会在该市。'): a quote opening on it leaves out what it points to."""
+    return bool(_POINTING.search(_FIRST_CLAUSE.match(folded).group()))
 
 
 def distinct(units: list[Quote]) -> list[Quote]:

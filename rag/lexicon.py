@@ -141,8 +141,11 @@ SPEECH_VERBS = frozenset("说 介绍 告诉 表示 指出 坦言 感慨 谈到".
 # Words that open a sentence continuing the one before: a pronoun standing for someone or
 # something named there (他提出…, 该馆…), or a time told there (同年…, 此后…). Such a sentence
 # says who, what or when only together with the one before it.
-REFERS_BACK_OPENERS = ("他们 她们 它们 他 她 它 其 该 此 这 那 上述 前者 后者 本人 同年 次年 翌年 当年 同月 "
-                       "次月 当时 此后 其后 之后 随后 随即").split()
+REFERS_BACK_OPENERS = ("他们 她们 它们 牠们 祂们 他 她 它 牠 祂 其 该 此 这 那 上述 前者 后者 本人 同年 次年 翌年 当年 同月 "
+                       "次月 当时 此后 其后 之后 随后 随即").split()  # 牠, 祂: the written pronouns of an animal, a god
+# A demonstrative in a sentence's first clause, wherever it stands ('然而经过这次毁灭之后…', '…的就业机会在该市'):
+# the thing it points to was named in the sentence before, and may be what a question asks for.
+POINTING_DEMONSTRATIVES = ("这个 这次 这种 这座 这位 这场 这项 这些 这一 这是 这里 此次 此地 此时 该").split()
 # Parts of speech (jieba's tags) whose word opening a sentence means it has no subject of its own,
 # as Chinese leaves out a subject the sentence before has named ('完成了…', '曾自称…'): verbs and
 # adverbs. Conjunctions opening a sentence (因此, 而) are passed over to the word after.

@@ -384,6 +384,21 @@ def test_a_sentence_that_refers_back_is_quoted_with_the_one_before():
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # names its own subject
 
 
+def test_a_sentence_pointing_back_with_a_demonstrative_is_quoted_with_the_one_before():
+    """A demonstrative in the first clause ('该市', '这次') stands for a thing the sentence before names,
+    which may be the very thing asked; as does 牠们, the written pronoun of animals."""
+    texts = ["多伦多是加拿大的经济中心。", "加拿大约六分之一的就业机会在该市。", "多伦多还有许多大学。"]
+    _, cands = frame_and_candidates("哪一城市拥有加拿大约六分之一的就业机会?", texts, [0.3, 0.8, 0.2])
+    first = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (first.start, first.text) == (0, texts[0] + texts[1])
+    texts = ["河狸是一种啮齿动物。", "牠们在建造水坝时大幅改变了生态系统。"]
+    _, cands = frame_and_candidates("何种动物在建造水坝时会改变生态系统?", texts, [0.3, 0.8])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[0] + texts[1]
+    texts = ["多伦多是加拿大的经济中心。", "我们应该多建大学,学生很多。"]  # 应该: no demonstrative
+    _, cands = frame_and_candidates("学生多吗?", texts, [0.3, 0.8])
+    assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]
+
+
 def test_a_sentence_is_quoted_with_the_next_when_that_one_goes_on_about_it():
     texts = ["早期的文字都是在石碑或建筑物上的铭刻。", "这种书体被称为铭刻体。", "铭刻体后来演变为楷书。"]
     _, cands = frame_and_candidates("石碑上的书体被称为什么?", texts, [0.8, 0.4, 0.2])
