@@ -561,7 +561,7 @@ def refers_back(folded: str) -> bool:
 
 # Not 应该 or 活该, where 该 is no demonstrative.
 _POINTING = re.compile("|".join(("(?<![应活])该(?=[\u4e00-\u9fff])" if w == "该" else w) for w in POINTING_DEMONSTRATIVES))
-_FIRST_CLAUSE = re.compile(r"[^,;:。!?]*")
+_FIRST_CLAUSE = re.compile(q.IN_CLAUSE + "*")
 
 
 def points_back(folded: str) -> bool:

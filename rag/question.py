@@ -823,13 +823,13 @@ def names_action(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     return not frame.action or any(mentions(w, joined) for w in frame.action)
 
 
-_IN_CLAUSE = r"[^,;:。!?]"  # within one clause of the folded sentence (NFKC: ，；：！？ -> ,;:!?)
+IN_CLAUSE = r"[^,;:。!?]"  # within one clause of the folded sentence (NFKC: ，；：！？ -> ,;:!?)
 # A framing sentence (总述): 坚持…, 以…为抓手, 形成…局面, …举措之一, 是…的一个缩影 (lexicon).
-_FRAMES = re.compile(f"(?:{_any(FRAMING_WORDS)})|以{_IN_CLAUSE}{{1,20}}为(?:{_any(FRAMING_ROLES)})"
-                     f"|形成{_IN_CLAUSE}{{0,16}}(?:{_any(FRAMING_OUTCOMES)})|(?:{_any(FRAMING_INSTANCES)})之一"
+_FRAMES = re.compile(f"(?:{_any(FRAMING_WORDS)})|以{IN_CLAUSE}{{1,20}}为(?:{_any(FRAMING_ROLES)})"
+                     f"|形成{IN_CLAUSE}{{0,16}}(?:{_any(FRAMING_OUTCOMES)})|(?:{_any(FRAMING_INSTANCES)})之一"
                      f"|的(?:一个)?(?:缩影|实例)")
 # A measure (分述): 采取/通过…方式, 出台, 实行; or one more measure: 同时, 此外 opening a clause.
-_TELLS_MEASURE = re.compile(f"(?:{_any(MEANS_VERBS)}){_IN_CLAUSE}{{0,30}}(?:{_any(MEANS_NOUNS)})"
+_TELLS_MEASURE = re.compile(f"(?:{_any(MEANS_VERBS)}){IN_CLAUSE}{{0,30}}(?:{_any(MEANS_NOUNS)})"
                             f"|(?:{_any(MEASURE_VERBS)})|(?:^|[,;])(?:{_any(ADDING_WORDS)})")
 
 
