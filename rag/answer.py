@@ -510,6 +510,8 @@ def completed_opening(c: Candidate, start: int, text: str, touching: Touching,
     or, when no top passage holds it (a passage may begin just after it), read from the ``store``."""
     source = c.sentence.source
     first = c if start == c.sentence.start else touching.by_start.get((source, start))
+    # points_back only here, not in dangles: joined last, the sentence before never takes the room
+    # (UNIT_CAP) that a why-answer's continuation or a date's neighbour needs.
     while first is not None and (dangles(first) or points_back(first.as_read().folded)):
         before = touching.by_end.get((source, start)) or (store.just_before(first) if store else None)
         if before is None or len(before.sentence.text) + len(text) > UNIT_CAP:
