@@ -31,7 +31,7 @@ from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
 MAX_QUOTES = 3
-PARAMS_FILE = "answer-v20.json"  # in rag/params/ (v19 … v1: the fits it refines; v0: the hand-set weights)
+PARAMS_FILE = "answer-v21.json"  # in rag/params/ (v20 … v1: the fits it refines; v0: the hand-set weights)
 
 # Set from the params file by use_params (below the checks):
 QUOTE_MARGIN = 0.0  # extra quotes must score within this of the best one
@@ -136,6 +136,10 @@ CHECKS = (
     # sentence that names the approach in the abstract (坚持…, 以…为抓手, 形成…局面): news frames a
     # way of working first (总述) and tells its measures after (分述). A score only.
     Check("means", q.asks_how, q.tells_measure, ranks=False),
+    # "采取了哪些措施提高通关效率": a sentence naming the goal (通关效率, or in part: 通关效能). News tells
+    # a measure with what it achieved (…，有效提升了通关效能), while the framing sentence that leads
+    # the measures names the approach or a wider aim. A score only.
+    Check("goal", lambda f: bool(f.goal), q.restates_goal, ranks=False),
     # "为什么 / 怎样": a sentence of the article's body, not its lede. News opens with who, what, when
     # and where and tells the why and the how after it (the inverted pyramid): the lede matches such a
     # question's topic best and seldom answers it. A score only: the confidence is not lowered.

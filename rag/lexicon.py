@@ -281,6 +281,10 @@ MEANS_ASKED = ("方式 方法 办法 措施 举措 途径 手段 做法".split()
 HOW_WORDS = ("怎样", "怎么", "如何", "咋", "通过什么", "靠什么",
              *(f"{which}{means}" for which in ("什么", "哪些", "哪几种", "哪种", "何种") for means in MEANS_ASKED))
 ADDING_WORDS = ("同时 此外 另外".split())
+# Verbs of furthering a goal (提高通关效率, 调动…积极性): a how-question names its goal with one, and
+# news tells each measure with the goal it served, often in other words (有效提升了通关效能).
+GOAL_VERBS = ("提高 提升 增强 加强 改善 优化 促进 推动 推进 调动 激发 激励 带动 保障 确保 加快 扩大 增加 降低 "
+              "减少 缩短 减轻 维护 巩固 壮大 发挥 助力 破解 化解 满足 激活 增进 强化".split())
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
 LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from .lexicon import (ADMINISTRATIVE_ENDS, AFTER_ASKED_KIND, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
                       CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
                       DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_COUNTED_NOUNS, ENGLISH_MEASURED_NOUNS, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
-                      FRAMING_ROLES, FRAMING_WORDS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
+                      FRAMING_ROLES, FRAMING_WORDS, GOAL_VERBS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, PROVINCE_NAMES, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
@@ -113,6 +113,8 @@ class QuestionFrame:
     # 《使琉球录》的作者是谁 -> 使琉球录; 由NASA发射 -> nasa: the titles and terms the question quotes and
     # the Latin words of a Chinese question, which text telling of them writes as they are.
     verbatim: tuple[str, ...] = ()
+    # 采取了哪些措施提高通关效率 -> 通关效率: what a how-question's measures serve, its goal's head noun.
+    goal: str = ""
 
     @property
     def asks_value(self) -> bool:
@@ -168,7 +170,7 @@ def analyse(question: str) -> QuestionFrame:
                          counted_in_english=english_counted_nouns(folded),
                          abbreviations=named_abbreviations(folded)
                          if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else (),
-                         verbatim=verbatim_terms(folded))
+                         verbatim=verbatim_terms(folded), goal=asked_goal(folded) if not reason else "")
 
 
 # Not inside a longer title: the 支书 of 党总支书记 is no short form.
@@ -821,6 +823,38 @@ def names_action(frame: QuestionFrame, texts: list[str | Sentence]) -> bool:
     """False when a how-question's action appears in none of the texts."""
     joined = _folded_join(texts)
     return not frame.action or any(mentions(w, joined) for w in frame.action)
+
+
+# The goal after the how-word: a furthering verb and its object, to the clause's end (的, 呢 at
+# its end are particles, not the object).
+_GOAL = re.compile(f"(?:{_any(GOAL_VERBS)})([^,;:。!?]*)")
+_CLOSING_PARTICLES = "的呢了吗啊呀"
+GOAL_HEAD_CHARS = 4  # the head of a Chinese noun phrase is at its end: 党员参与示范服务的积极性 -> 积极性
+
+
+def asked_goal(question: str) -> str:
+    """The head of what a how-question's measures are for, after the how-word ('采取了哪些措施提高
+    通关效率' -> 通关效率, '怎么调动党员参与示范服务的积极性' -> 积极性): the object of a furthering
+    verb, its last whole words after the last 的, at most GOAL_HEAD_CHARS; '' when it asks no such goal or
+    the head is a generic word (工作, 问题)."""
+    how = ASKS_HOW.search(question)
+    goal = how and _GOAL.search(question, how.end())
+    if not goal:
+        return ""
+    head = ""
+    for _, _, word, _ in reversed(_words(goal.group(1).rstrip(_CLOSING_PARTICLES).rsplit("的", 1)[-1])):
+        if len(head + word) > GOAL_HEAD_CHARS:
+            break
+        head = word + head
+    return head if len(_CJK_CHAR.findall(head)) == len(head) >= 2 and head not in _GENERIC_WORDS else ""
+
+
+def restates_goal(frame: QuestionFrame, sentence: str | Sentence) -> float:
+    """1 when the sentence names the question's goal, whole or in part (at least half its character
+    pairs: 通关效率 in 有效提升了通关效能), as news tells a measure with what it achieved; else 0."""
+    pairs = [frame.goal[i:i + 2] for i in range(len(frame.goal) - 1)]
+    folded = read(sentence).folded
+    return float(2 * sum(pair in folded for pair in pairs) >= len(pairs))
 
 
 IN_CLAUSE = r"[^,;:。!?]"  # within one clause of the folded sentence (NFKC: ，；：！？ -> ,;:!?)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import (analyse, asks_how, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, spells_out, writes_verbatim, states_asked_unit, states_counted_unit,
+from rag.question import (analyse, asks_how, restates_goal, question_kind, tells_measure, question_parts, stands_alone, asked_names, named_places, names_no_other_edition, names_places, mentions_event, mentions_names, counted_nouns, english_counted_units, focus_nouns, gives_asked_reason, mentions_focus, measured_nouns, lists_items, names_action, names_new_place, names_role, spells_out, writes_verbatim, states_asked_unit, states_counted_unit,
                           Sentence, states_asked_value, states_measured, states_pinned, states_quantity)
 
 
@@ -244,6 +244,23 @@ def test_only_how_questions_ask_for_a_measure():
     assert asks_how(analyse("爱心超市的积分可以怎样兑换?"))
     assert not asks_how(analyse("李军为什么要做交通安全宣传?"))  # a cause answers
     assert not asks_how(analyse("巴林左旗推行了什么模式?"))
+
+
+@pytest.mark.parametrize("question, goal", [
+    ("海关采取了哪些措施提高通关效率?", "通关效率"), ("学校怎么调动学生参加社团活动的积极性呢?", "积极性"),
+    ("合作社如何帮农户降低种植成本?", "种植成本"), ("怎樣推進移風易俗?", "移风易俗"),
+    ("该镇如何解决群众办事难的问题?", ""),  # 问题 names nothing
+    ("为什么要提高通关效率?", ""), ("怎么计算奖励金额?", "")])  # a why-question; no goal verb
+def test_a_how_question_names_the_goal_its_measures_serve(question, goal):
+    assert analyse(question).goal == goal
+
+
+def test_a_sentence_telling_what_a_measure_achieved_restates_the_goal():
+    """News tells a measure with its outcome, often in other words (通关效能 for 通关效率); a sentence
+    about another aim does not restate it."""
+    frame = analyse("海关采取了哪些措施提高通关效率?")
+    assert restates_goal(frame, "推行预约通关,有效提升了通关效能。")
+    assert not restates_goal(frame, "为提升党建工作合力,以创建党建品牌为抓手,提高队伍的凝聚力。")
 
 
 @pytest.mark.parametrize("question", ["霍林郭勒是靠哪些办法留住网格员的?", "边检站靠什么做到车辆随到随检?",
