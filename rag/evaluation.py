@@ -327,10 +327,16 @@ def answer_rows(retriever, items: Sequence[dict], mode: str | None = None,
     return rows, latencies
 
 
+# Middle dots between the parts of a transliterated name, which writers set or leave out at will
+# (隆納·雷根, 隆納雷根), in their several code points.
+_NAME_DOTS = str.maketrans("", "", "·•・‧⋅")
+
+
 def holds_answer(quote: str, answers: Sequence[str]) -> bool:
-    """Whether a quote states one of a question's gold answers, in either script."""
-    folded = to_simplified(quote)
-    return any(to_simplified(a) in folded for a in answers if a)
+    """Whether a quote states one of a question's gold answers, in either script, with or without the
+    dots of a transliterated name."""
+    folded = to_simplified(quote).translate(_NAME_DOTS)
+    return any(to_simplified(a).translate(_NAME_DOTS) in folded for a in answers if a.translate(_NAME_DOTS))
 
 
 def answer_metrics(rows: Sequence[dict], threshold: float) -> dict:

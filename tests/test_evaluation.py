@@ -322,6 +322,8 @@ def test_questions_about_left_out_articles_answered_with_their_own_answer_are_co
 
     assert holds_answer("蘇聯於1991年解體。", ["1991年"]) and holds_answer("苏联于1991年解体。", ["於1991年"])
     assert not holds_answer("苏联于1922年成立。", ["1991年"]) and not holds_answer("任何一句。", [""])
+    assert holds_answer("卡特被共和黨的隆納雷根擊敗。", ["隆納·雷根"])  # a name's dot set or left out
+    assert not holds_answer("任何一句。", ["·"])
     rows = [{"answerable": False, "confidence": c, "first_quote_relevant": False, "quotes_left_out_answer": held}
             for c, held in [(0.9, True), (0.8, False), (0.3, True), (0.2, False)]]
     m = answer_metrics(rows, 0.5)  # 0.3 holds the answer, yet is refused: it does not count
