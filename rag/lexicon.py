@@ -285,6 +285,14 @@ ADDING_WORDS = ("同时 此外 另外".split())
 # news tells each measure with the goal it served, often in other words (有效提升了通关效能).
 GOAL_VERBS = ("提高 提升 增强 加强 改善 优化 促进 推动 推进 调动 激发 激励 带动 保障 确保 加快 扩大 增加 降低 "
               "减少 缩短 减轻 维护 巩固 壮大 发挥 助力 破解 化解 满足 激活 增进 强化".split())
+# Nouns that stand for a question word in a keyword query, and the question each makes of the query
+# word it ends ({} is the rest of that word): '数量' -> '有多少', '成立时间' -> '什么时候成立',
+# '考核方式' -> '用什么方式考核'. A search box is asked in nouns where a reader asks in words.
+KEYWORD_SLOTS = {"数量": "{}有多少", "人数": "{}多少人", "个数": "{}有多少个", "总数": "{}共有多少", "次数": "{}多少次",
+                 "时间": "什么时候{}", "日期": "什么时候{}", "年份": "哪一年{}",
+                 "目的": "{}目的是什么", "原因": "{}原因是什么",
+                 "方式": "用什么方式{}", "办法": "用什么办法{}", "措施": "采取什么措施{}", "做法": "有什么做法{}",
+                 "地点": "在哪里{}"}
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
 LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from .lexicon import (ADMINISTRATIVE_ENDS, AFTER_ASKED_KIND, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
                       CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
                       DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_COUNTED_NOUNS, ENGLISH_MEASURED_NOUNS, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
-                      FRAMING_ROLES, FRAMING_WORDS, GOAL_VERBS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS,
+                      FRAMING_ROLES, FRAMING_WORDS, GOAL_VERBS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS, KEYWORD_SLOTS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, PROVINCE_NAMES, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
@@ -151,7 +151,8 @@ def question_parts(text: str) -> list[str]:
 
 @lru_cache(maxsize=1024)  # a frame is immutable; a compound message's parts are read twice (stands_alone, then answered)
 def analyse(question: str) -> QuestionFrame:
-    folded = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
+    written = full_titles(normalize(question))  # 幾個 -> 几个, ＧＤＰ -> gdp: the patterns are written for simplified text
+    folded = slot_questions(written)  # the checks read a keyword query as the question it stands for
     role, focus = asked_role(folded), tuple(focus_nouns(folded))
     english_measured = english_measured_nouns(folded)  # 'What is the population…' asks a quantity, as 人口多少 does
     quantity = bool(ASKS_QUANTITY.search(folded) or english_measured)
@@ -161,7 +162,7 @@ def analyse(question: str) -> QuestionFrame:
                          focus, role, role and role_place(folded, role), dated_event(folded),
                          bool(ASKS_PLACE.search(folded) or ASKS_PLACE_KIND.search(folded))
                          and not NOT_WHERE.search(folded),
-                         reason, asked_action(folded), folded, asked_place_kinds(folded),
+                         reason, asked_action(folded), written, asked_place_kinds(folded),
                          tuple(name for name in asked_names(without_qualifier(folded)) if name not in focus),
                          wants_ordinal=bool(ASKS_ORDINAL.search(folded)), wants_list=bool(ASKS_LIST.search(folded)),
                          pinned=pins(folded), places=named_places(folded), asks_for_something=bool(ASKS_FOR.search(folded)),
@@ -171,6 +172,21 @@ def analyse(question: str) -> QuestionFrame:
                          abbreviations=named_abbreviations(folded)
                          if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else (),
                          verbatim=verbatim_terms(folded), goal=asked_goal(folded) if not reason else "")
+
+
+# A keyword query names what it seeks with a noun where a question has its question word ('技术服务站
+# 数量', '国门护卫队 成立时间', '季季评 考核方式'): each such word of the query, read as the question it
+# stands for (KEYWORD_SLOTS).
+_SLOT = re.compile(f"^(.*?)({_any(sorted(KEYWORD_SLOTS, key=len, reverse=True))})$")
+
+
+def slot_questions(folded: str) -> str:
+    """A keyword query (words between spaces, no question word) with each word that ends in a slot
+    noun put as the question it stands for ('成立时间' -> '什么时候成立'); any other text as it is."""
+    words = folded.split()
+    if len(words) < 2 or _ASKS.search(folded):
+        return folded
+    return " ".join(KEYWORD_SLOTS[m.group(2)].format(m.group(1)) if (m := _SLOT.match(w)) else w for w in words)
 
 
 # Not inside a longer title: the 支书 of 党总支书记 is no short form.

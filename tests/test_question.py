@@ -529,6 +529,19 @@ def test_question_kind(question, kind):
     assert question_kind(analyse(question)) == kind
 
 
+def test_a_keyword_query_is_read_as_the_question_its_nouns_stand_for():
+    """A search box is asked in nouns where a reader asks in words: 数量 for 有多少, 成立时间 for
+    什么时候成立, 考核方式 for 用什么方式考核; the query stays a keyword query."""
+    from rag.question import question_kind, slot_questions
+    assert slot_questions("国门护卫队 成立时间") == "国门护卫队 什么时候成立"
+    count, when = analyse("技术服务站 数量"), analyse("国门护卫队 成立时间")
+    assert count.wants_quantity and when.wants_date and when.event == "成立"
+    assert analyse("办实事 目的").wants_reason and analyse("季季评 考核方式").action == ("考核",)
+    assert question_kind(count) == "keywords" and count.folded == "技术服务站 数量"
+    assert not analyse("国门护卫队成立时间").wants_date  # one word: no query of keywords
+    assert slot_questions("党员 有多少 人数") == "党员 有多少 人数"  # it asks already
+
+
 @pytest.mark.parametrize("question, names", [
     ("凡爾賽條約中，德國被要求付多少賠償?", ("凡尔赛", "德国")),  # read after folding to simplified
     ("赛罕区民警给多少个留守孩子送了书包?", ("赛罕区",)),
