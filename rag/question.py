@@ -92,7 +92,9 @@ class QuestionFrame:
     wants_place: bool = False  # "在哪里举办 / 哪个社区": only a sentence naming a new place answers
     wants_reason: bool = False  # "为什么 / 因为什么": only a sentence giving a cause or purpose answers
     action: tuple[str, ...] = ()  # "怎么计算 / 如何兑换" -> 计算: how it is done is told where it is named
-    folded: str = ""  # the question normalised (rag.text.normalize), as every check reads it
+    # The question normalised (rag.text.normalize), as every check reads it; as written, where a keyword
+    # query's slot nouns (数量, 成立时间) are read into the other fields as questions (slot_questions).
+    folded: str = ""
     place_kinds: str | None = None  # "哪个县" -> "县|旗": the kinds of name that answer a where-question
     # Proper names the question mentions ("凡尔赛条约中…" -> 凡尔赛; see asked_names), less its focus:
     # the kind of thing asked for is the answer's category, which the answer need not repeat, even
