@@ -335,8 +335,12 @@ _NAME_DOTS = str.maketrans("", "", "·•・‧⋅")
 def holds_answer(quote: str, answers: Sequence[str]) -> bool:
     """Whether a quote states one of a question's gold answers, in either script, with or without the
     dots of a transliterated name."""
-    folded = to_simplified(quote).translate(_NAME_DOTS)
-    return any(to_simplified(a).translate(_NAME_DOTS) in folded for a in answers if a.translate(_NAME_DOTS))
+    folded = _folded_answer(quote)
+    return any(answer and answer in folded for answer in map(_folded_answer, answers))
+
+
+def _folded_answer(text: str) -> str:
+    return to_simplified(text).translate(_NAME_DOTS)
 
 
 def answer_metrics(rows: Sequence[dict], threshold: float) -> dict:
