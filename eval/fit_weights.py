@@ -190,7 +190,7 @@ def answer_rows(cached: CachedIndex, store) -> list[dict]:
 
 SCORE_FEATURES = ("cosine", "rank", "overlap", "quantity", "unit", "focus", "place", "reason", "body")
 PENALTY_CHECKS = ("value", "role", "place", "reason", "action", "focus", "names", "names_here")
-EXTRA_FEATURES = ("coverage", "top_overlap", "asks_why-how", "asks_keywords", "asks_english")
+EXTRA_FEATURES = ("coverage", "top_overlap", "missing_pairs", "asks_why-how", "asks_keywords", "asks_english")
 DRCD_FOLDS = 4  # DRCD questions fall into this many folds by article
 SHARES = tuple(np.arange(50.0, 100.01, 0.5))  # absent-probe percentiles tried for the threshold
 MAX_REFUSED = 0.04  # the bound on answerable questions refused
@@ -876,9 +876,9 @@ def main() -> None:
     pe = params_step(sub, "penalty", "one check's penalty alone, each corpus recalibrated; write params",
                      "answer-v6.json", 7)
     pe.add_argument("--check", default="names_here")
-    k = params_step(sub, "kind", "one question kind's confidence weight on a grid, targets met per set; write params",
-                    "answer-v16.json", 17)
-    k.add_argument("--feature", default="asks_english", choices=[f for f in EXTRA_FEATURES if f.startswith("asks_")])
+    k = params_step(sub, "kind", "one confidence feature's weight (a question kind's, or another) on a grid, targets "
+                    "met per set; write params", "answer-v16.json", 17)
+    k.add_argument("--feature", default="asks_english", choices=EXTRA_FEATURES)
     b = params_step(sub, "bonus", "one check's score bonus (or penalty) on a grid, targets met per set; write params",
                     "answer-v17.json", 18)
     b.add_argument("--check", default="means")

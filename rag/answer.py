@@ -26,7 +26,7 @@ from . import question as q
 from .dense import VectorCodes
 from .lexicon import POINTING_DEMONSTRATIVES, REFERS_BACK_OPENERS, SPEECH_VERBS, SUBJECTLESS_OPENING_TAGS
 from .store import TextStore
-from .text import tokenize
+from .text import normalize, tokenize
 from .types import Hit, Passage, Quote
 
 HITS_CONSIDERED = 5  # passages whose sentences may be quoted
@@ -392,7 +392,8 @@ def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str,
     """What the confidence weighs besides the best cosine and the checks (weights 0: not computed).
     coverage: the share of the question's words found in some candidate sentence (a question about
     an article the index lacks names things no candidate does); top_overlap: the highest share of
-    the question's distinctive words in one sentence; asks_<kind>: 1 for a question of that kind
+    the question's distinctive words in one sentence; missing_pairs: minus the share of the question's
+    character pairs that the first quote's article lacks (missing_pairs); asks_<kind>: 1 for a question of that kind
     (KIND_FEATURES)."""
     out = {}
     if CONFIDENCE_WEIGHTS.get("coverage"):
@@ -400,11 +401,27 @@ def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str,
         out["coverage"] = len(frame.terms & found) / len(frame.terms) if frame.terms else 1.0
     if CONFIDENCE_WEIGHTS.get("top_overlap"):
         out["top_overlap"] = max((c.overlap for c in cands), default=0.0)
+    if CONFIDENCE_WEIGHTS.get("missing_pairs"):
+        out["missing_pairs"] = -missing_pairs(frame, cands)
     kind = q.question_kind(frame)
     for name in KIND_FEATURES:
         if CONFIDENCE_WEIGHTS.get(name):
             out[name] = float(kind == name.removeprefix("asks_"))
     return out
+
+
+def missing_pairs(frame: q.QuestionFrame, cands: list[Candidate]) -> float:
+    """The share of the question's character pairs (frame.pairs) that the best-scored sentence's article
+    lacks: its title and its candidate sentences. An answer's article says most of what the question
+    says; an article about something else (a left-out article's question answered from a neighbour)
+    shares the subject's name and little more. 0 for a question with no Chinese pairs (English)."""
+    if not frame.pairs or not cands:
+        return 0.0
+    top = min(cands, key=lambda c: (-c.score, c.sentence.source, c.sentence.start))
+    article = [normalize(top.sentence.title or "")] + [c.as_read().folded for c in cands
+                                                        if c.sentence.source == top.sentence.source]
+    text = "\n".join(article)
+    return sum(pair not in text for pair in frame.pairs) / len(frame.pairs)
 
 
 # Question kinds (rag.question.question_kind) whose confidence the params may raise or lower: the

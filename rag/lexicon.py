@@ -296,6 +296,10 @@ KEYWORD_SLOTS = {"数量": "{}有多少", "人数": "{}多少人", "个数": "{}
 # Light verbs say nothing about what is done: '怎么解决的' is told without 解决.
 LIGHT_VERBS = frozenset("解决 出来 开展 帮助 帮忙 进行 实现 处理".split())
 
+# Characters that carry nothing of what is asked: particles and the commonest function words. A pair
+# of characters holding one (州的, 是什) is no part of the question's content (rag.question.content_pairs).
+FUNCTION_CHARS = frozenset("的了是在于和与及吗呢么也都而被把将")
+
 # --- words that name nothing in particular ------------------------------------------------------
 
 GENERIC_WORDS = frozenset("时间 名字 东西 地方 方面 情况 问题 工作 活动 单位 人员 内容 方式 办法 措施 作用 意义 "

@@ -16,7 +16,7 @@ from functools import lru_cache
 from .lexicon import (ADMINISTRATIVE_ENDS, AFTER_ASKED_KIND, AGE_UNITS, ALWAYS_UNITS, ASKED_PLACE_KINDS, ASKED_UNITS, ASPECT_VERBS, BARE_TITLES,
                       CAUSE_WORDS, CLASS_NOUNS, CLOCK_MARKS, DATE_MARKS, DATE_WORDS, DATED_FESTIVALS, DEPUTY_TITLE_ENDS, FESTIVAL_TIMES, FESTIVALS, DYNASTIES, DYNASTY_CHARS,
                       DYNASTY_TIME_ENDS, EARNING_VERBS, ENGLISH_COUNTED, ENGLISH_COUNTED_NOUNS, ENGLISH_MEASURED_NOUNS, ENGLISH_MONEY, FOCUS_MEASURES, ADDING_WORDS, FRAMING_INSTANCES, FRAMING_OUTCOMES,
-                      FRAMING_ROLES, FRAMING_WORDS, GOAL_VERBS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS, KEYWORD_SLOTS,
+                      FRAMING_ROLES, FRAMING_WORDS, FUNCTION_CHARS, GOAL_VERBS, MEANS_NOUNS, MEANS_VERBS, MEASURE_VERBS, GENERIC_WORDS, GEOLOGICAL_PERIODS, HOW_WORDS, KEYWORD_SLOTS,
                       LIGHT_VERBS, LIST_WORDS, LINKING_CHARS, MONEY_NOUNS, MONEY_UNITS, MORE_TITLE_ENDS, NAMED_BY_USE, NAMING_VERB_ENDS,
                       NO_NAME_BEFORE_TITLE_PLACE, NO_NAME_CHARS, NOT_ADMINISTRATIVE_ENDS, NOT_PLACES, NUMERALS, PARTY_BODIES, PEOPLE_NOUNS,
                       PERSON_ROLE_ENDS, PLACE_KINDS, PROVINCE_NAMES, QUANTITY_MARKS, RATE_NOUNS, RATE_UNITS, REIGN_TIME_END, SAME_EVENTS,
@@ -117,6 +117,9 @@ class QuestionFrame:
     verbatim: tuple[str, ...] = ()
     # 采取了哪些措施提高通关效率 -> 通关效率: what a how-question's measures serve, its goal's head noun.
     goal: str = ""
+    # 阿拉巴马州的州花是什么 -> 阿拉, 拉巴, …, 州花: the pairs of characters the question is made of, less its
+    # question and function words (content_pairs), which the quote that answers repeats.
+    pairs: frozenset[str] = frozenset()
 
     @property
     def asks_value(self) -> bool:
@@ -173,7 +176,8 @@ def analyse(question: str) -> QuestionFrame:
                          counted_in_english=english_counted_nouns(folded),
                          abbreviations=named_abbreviations(folded)
                          if not (quantity or date or reason or ASKS_PLACE.search(folded) or role) else (),
-                         verbatim=verbatim_terms(folded), goal=asked_goal(folded) if not reason else "")
+                         verbatim=verbatim_terms(folded), goal=asked_goal(folded) if not reason else "",
+                         pairs=content_pairs(folded))
 
 
 # A keyword query names what it seeks with a noun where a question has its question word ('技术服务站
@@ -189,6 +193,17 @@ def slot_questions(folded: str) -> str:
     if len(words) < 2 or _ASKS.search(folded):
         return folded
     return " ".join(KEYWORD_SLOTS[m.group(2)].format(m.group(1)) if (m := _SLOT.match(w)) else w for w in words)
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def content_pairs(folded: str) -> frozenset[str]:
+    """The pairs of adjacent Chinese characters in the question less its question words, where no
+    character is a function word ('阿拉巴马州的州花是什么?' -> 阿拉 拉巴 巴马 马州 州花). Pairs, not jieba
+    words: jieba splits names and rare nouns unpredictably (州花 -> 州/花)."""
+    runs = _CJK_RUN.findall(ASKS_FOR.sub(" ", folded))
+    return frozenset(p for run in runs for i in range(len(run) - 1) if not set(p := run[i:i + 2]) & FUNCTION_CHARS)
 
 
 # Not inside a longer title: the 支书 of 党总支书记 is no short form.

@@ -36,7 +36,7 @@ def test_the_shipped_params_cover_every_check_and_are_recorded():
     assert answer.PARAMS_ID == {"file": answer.PARAMS_FILE, "name": "answer", "version": params["version"],
                                 "sha256": hashlib.sha256(raw).hexdigest()[:16]}
     assert answer.MIN_CONFIDENCE == params["min_confidence"]
-    assert set(params["confidence"]) <= {"coverage", "top_overlap", *answer.KIND_FEATURES}
+    assert set(params["confidence"]) <= {"coverage", "top_overlap", "missing_pairs", *answer.KIND_FEATURES}
 
 
 def test_a_question_kind_weight_moves_only_that_kinds_confidence():
@@ -48,6 +48,25 @@ def test_a_question_kind_weight_moves_only_that_kinds_confidence():
     assert answer.answer_features(english, cands) == {"asks_english": 1.0}
     assert answer.answer_features(chinese, cands) == {"asks_english": 0.0}
     assert confidence(english, cands) == pytest.approx(confidence(chinese, cands) + 0.2)
+
+
+def test_a_quote_lacking_what_the_question_says_lowers_the_confidence():
+    """missing_pairs: the share of the question's character pairs (less question and function words)
+    that the best sentence's article (its title and candidate sentences) lacks, as a confidence penalty."""
+    from rag.question import content_pairs
+    assert content_pairs("阿拉巴马州的州花是什么?") == {"阿拉", "拉巴", "巴马", "马州", "州花"}
+    assert content_pairs("what is it?") == frozenset()
+    params, _ = answer.read_params("answer-v0.json")
+    params["confidence"] = {"missing_pairs": 0.2}
+    answer.use_params(params)
+    about_it = Passage("a.txt", "", "", 0, 14, "阿拉巴马州的州花是山茶花。")
+    about_another = Passage("b.txt", "", "", 0, 20, "阿拉巴马州州长决定独立参选。")
+    frame = analyse("阿拉巴马州的州花是什么?")
+    here, elsewhere = [Candidate(about_it, 0.5, 0)], [Candidate(about_another, 0.5, 0)]
+    assert answer.answer_features(frame, here) == {"missing_pairs": 0.0}
+    assert answer.answer_features(frame, elsewhere) == {"missing_pairs": pytest.approx(-0.2)}  # lacks 州花 of 5
+    assert confidence(frame, elsewhere) == pytest.approx(confidence(frame, here) - 0.2 * 0.2)
+    assert answer.answer_features(analyse("What is the state flower?"), elsewhere) == {"missing_pairs": 0.0}
 
 
 def sentence(start: int, end: int, source: str = "a.txt") -> Passage:
