@@ -393,8 +393,8 @@ def answer_features(frame: q.QuestionFrame, cands: list[Candidate]) -> dict[str,
     coverage: the share of the question's words found in some candidate sentence (a question about
     an article the index lacks names things no candidate does); top_overlap: the highest share of
     the question's distinctive words in one sentence; missing_pairs: minus the share of the question's
-    character pairs that the first quote's article lacks (missing_pairs); asks_<kind>: 1 for a question of that kind
-    (KIND_FEATURES)."""
+    character pairs that the first quote's article lacks (missing_pairs); asks_<kind>: 1 for a question
+    of that kind (KIND_FEATURES)."""
     out = {}
     if CONFIDENCE_WEIGHTS.get("coverage"):
         found = frozenset().union(*(sentence_words(c.sentence.text) for c in cands))

@@ -195,14 +195,11 @@ def slot_questions(folded: str) -> str:
     return " ".join(KEYWORD_SLOTS[m.group(2)].format(m.group(1)) if (m := _SLOT.match(w)) else w for w in words)
 
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-
-
 def content_pairs(folded: str) -> frozenset[str]:
     """The pairs of adjacent Chinese characters in the question less its question words, where no
     character is a function word ('阿拉巴马州的州花是什么?' -> 阿拉 拉巴 巴马 马州 州花). Pairs, not jieba
     words: jieba splits names and rare nouns unpredictably (州花 -> 州/花)."""
-    runs = _CJK_RUN.findall(ASKS_FOR.sub(" ", folded))
+    runs = _CJK_WORD.findall(ASKS_FOR.sub(" ", folded))
     return frozenset(p for run in runs for i in range(len(run) - 1) if not set(p := run[i:i + 2]) & FUNCTION_CHARS)
 
 
