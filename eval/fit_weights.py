@@ -420,7 +420,11 @@ def answered(q: Question) -> tuple[float, bool]:
 
 
 def figures(questions: list[Question], thresholds: dict[str, float]) -> dict:
-    rows = [(q, *answered(q)) for q in questions]
+    return figures_of([(q, *answered(q)) for q in questions], thresholds)
+
+
+def figures_of(rows: list[tuple[Question, float, bool]], thresholds: dict[str, float]) -> dict:
+    """figures of questions already answered: (question, confidence, first quote right)."""
     ans = [(q, c, ok) for q, c, ok in rows if q.answerable]
     una = [(q, c, ok) for q, c, ok in rows if not q.answerable]
     return {"first_quote_correct": _share([c >= thresholds[q.index] and ok for q, c, ok in ans]),
@@ -731,6 +735,8 @@ def penalty_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, o
 SEED_TARGETS = (0.85, SEED_MAX_REFUSED, 0.80)
 PUBLIC_TARGETS = (0.90, MAX_REFUSED, 0.95)
 KIND_WEIGHTS = tuple(np.round(np.arange(0.0, 0.301, 0.025), 3))
+CALIBRATION_SHARES = (86.0, 88.0, 90.0, 92.0)  # kind --calibration: absent percentiles tried with each weight
+CALIBRATION_GAPS = (0.18, 0.25, 0.3, 0.35, 0.4)  # and gap weights
 
 
 def targets_met(f: dict, public: bool) -> int:
@@ -748,9 +754,9 @@ def seed_set_figures(questions: list[Question], threshold: float) -> dict:
 
 
 def kind_tradeoff(pairs: list[tuple[str, str]], base_file: str, feature: str, out: Path, version: int,
-                  report: Path) -> dict:
+                  report: Path, calibration: bool = False) -> dict:
     """One question kind's confidence weight (asks_<kind>) on a grid (weight_tradeoff)."""
-    return weight_tradeoff(pairs, base_file, ("confidence", feature), out, version, report)
+    return weight_tradeoff(pairs, base_file, ("confidence", feature), out, version, report, calibration)
 
 
 def bonus_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, out: Path, version: int,
@@ -762,12 +768,14 @@ def bonus_tradeoff(pairs: list[tuple[str, str]], base_file: str, check: str, out
 
 
 def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[str, ...], out: Path, version: int,
-                    report: Path) -> dict:
+                    report: Path, calibration: bool = False) -> dict:
     """One weight of the params (at ``place``: ("confidence", "asks_english") or ("checks", "means",
     "bonus")) on a grid, each corpus at its own recalibrated threshold: the weight under which the most
     of the issue's targets hold, each seeds QA set and each public draw counted on its own (a set is
-    what the issue is checked on); on a tie, the weight nearest the base's. Writes the params with it
-    and a table."""
+    what the issue is checked on); on a tie, the weight nearest the base's. With ``calibration``, each
+    weight with each of CALIBRATION_SHARES x CALIBRATION_GAPS as the calibration's absent percentile
+    and gap weight (a feature that lowers the absent probes moves the threshold with them). Writes
+    the params with it and a table."""
     from rag import answer
 
     questions, probes = prepare(pairs)
@@ -792,31 +800,36 @@ def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[s
 
     seed_sets = list(dict.fromkeys(q.fold for q in questions if not is_public(q.index)))
     public = [n for n in probes if is_public(n)]
+    start = (weight_in(base), float(base["calibration_absent_percentile"]), float(base.get("calibration_gap_weight", 0.0)))
+    shares, gaps = (CALIBRATION_SHARES, CALIBRATION_GAPS) if calibration else ((start[1],), (start[2],))
     table, met = {}, {}
     for weight in KIND_WEIGHTS:
-        f = evaluate(questions, probes, with_weight(weight))
-        f.update(seed_set_figures(questions, f["seeds"]["threshold"]))
-        table[float(weight)] = f
-        met[float(weight)] = sum(targets_met(f[n], n in public) for n in f if n != "seeds")
-    start = weight_in(base)
-    chosen = max(table, key=lambda w: (met[w], -abs(w - start)))
-    write_params(with_weight(chosen), out, version, pairs, questions, probes, (
-        f"{base_file} with {what} {chosen} (was {start}), chosen by eval/fit_weights.py "
-        f"{'kind' if place[0] == 'confidence' else 'bonus --field ' + key}: "
-        f"on a grid 0-{KIND_WEIGHTS[-1]}, each corpus recalibrated on its own probes, the weight under which the most "
+        for setting, f in calibrated_figures(questions, probes, with_weight(weight), shares, gaps).items():
+            table[(float(weight), *setting)] = f
+            met[(float(weight), *setting)] = sum(targets_met(f[n], n in public) for n in f if n != "seeds")
+    chosen = max(table, key=lambda c: (met[c], -sum(abs(a - b) / scale for a, b, scale in zip(c, start, (1, 100, 1)))))
+    params = with_weight(chosen[0])
+    params.update(calibration_absent_percentile=chosen[1], calibration_gap_weight=chosen[2])
+    also = (f", the calibration's absent percentile {chosen[1]:g} (was {start[1]:g}) and gap weight {chosen[2]:g} (was "
+            f"{start[2]:g}) on a grid {shares} x {gaps}" if calibration else "")
+    write_params(params, out, version, pairs, questions, probes, (
+        f"{base_file} with {what} {chosen[0]} (was {start[0]}){also}, chosen by eval/fit_weights.py "
+        f"{'kind' if place[0] == 'confidence' else 'bonus --field ' + key}{' --calibration' if calibration else ''}: "
+        f"on a grid 0-{KIND_WEIGHTS[-1]}, each corpus recalibrated on its own probes, the setting under which the most "
         f"of the issue's targets hold ({met[chosen]} of {3 * (len(seed_sets) + len(public))}), each seeds QA set and each "
         f"public draw counted on its own (seeds: first quote >= {SEED_TARGETS[0]}, answerable refused <= "
         f"{SEED_TARGETS[1]}, unanswerable refused >= {SEED_TARGETS[2]}; public draws {PUBLIC_TARGETS}); on a tie the "
-        f"weight nearest the base's. Every other weight is the base's."),
+        f"setting nearest the base's. Every other weight is the base's."),
         fitted_key=f"{name}_fitted_on", refit_default=False)
     names = ["seeds"] + public
     lines = [f"# {what[0].upper()}{what[1:]} ({base_file} otherwise), each corpus at its recalibrated threshold",
-             "", "| weight | targets met | " + " | ".join(names) + " |", "|---:|---:|" + "---|" * len(names)]
-    for weight, f in table.items():
+             "", "| weight | absent percentile | gap weight | targets met | " + " | ".join(names) + " |",
+             "|---:|---:|---:|---:|" + "---|" * len(names)]
+    for setting, f in table.items():
         cells = [f"{f[n]['threshold']:.3f}: {f[n]['first_quote_correct']:.3f} / {f[n]['answerable_refused']:.3f} / "
                  f"{f[n]['unanswerable_refused']:.3f}" for n in names]
-        mark = " (chosen)" if weight == chosen else ""
-        lines.append(f"| {weight:.3f}{mark} | {met[weight]} | " + " | ".join(cells) + " |")
+        mark = " (chosen)" if setting == chosen else ""
+        lines.append(f"| {setting[0]:.3f}{mark} | {setting[1]:g} | {setting[2]:g} | {met[setting]} | " + " | ".join(cells) + " |")
     lines.append(f"\nTargets: each of {len(seed_sets)} seeds QA sets and {len(names) - 1} public draws, three each. "
                  "Cells: threshold: first quote right / answerable refused / unanswerable refused, in sample.")
     report.mkdir(parents=True, exist_ok=True)
@@ -824,6 +837,28 @@ def weight_tradeoff(pairs: list[tuple[str, str]], base_file: str, place: tuple[s
     (report / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return {"chosen": chosen, "met": met, "table": table}
+
+
+def calibrated_figures(questions: list[Question], probes: dict, params: dict, shares, gaps) -> dict:
+    """evaluate's figures, and each seeds QA set's, per (absent percentile, gap weight) of the
+    calibration: the questions and probes answered once with ``params``, the thresholds placed per setting."""
+    from rag import answer
+    from rag.calibration import threshold_of
+
+    answer.use_params(params)
+    rows = [(q, *answered(q)) for q in questions]
+    sides = {name: tuple([answer.confidence(p.frame, p.cands) for p in side] for side in two) for name, two in probes.items()}
+    out = {}
+    for share in shares:
+        for gap in gaps:
+            t = {name: threshold_of(present, absent, share, gap)[0] for name, (present, absent) in sides.items()}
+            f = {name: {**figures_of([r for r in rows if r[0].index == name], t), "threshold": round(t[name], 4)}
+                 for name in t}
+            folds = dict.fromkeys(q.fold for q, _, _ in rows if not is_public(q.index))
+            f.update({fold: {**figures_of([r for r in rows if r[0].fold == fold], {"seeds": t["seeds"]}),
+                             "threshold": round(t["seeds"], 4)} for fold in folds})
+            out[(float(share), float(gap))] = f
+    return out
 
 
 def replay_figures(pairs: list[tuple[str, str]], params_file: str | None = None) -> dict:
@@ -879,6 +914,8 @@ def main() -> None:
     k = params_step(sub, "kind", "one confidence feature's weight (a question kind's, or another) on a grid, targets "
                     "met per set; write params", "answer-v16.json", 17)
     k.add_argument("--feature", default="asks_english", choices=EXTRA_FEATURES)
+    k.add_argument("--calibration", action="store_true",
+                   help="fit the calibration's absent percentile and gap weight with the weight")
     b = params_step(sub, "bonus", "one check's score bonus (or penalty) on a grid, targets met per set; write params",
                     "answer-v17.json", 18)
     b.add_argument("--check", default="means")
@@ -894,7 +931,8 @@ def main() -> None:
         replay_figures([tuple(x) for x in args.pair], args.params)
         return
     if args.step == "kind":
-        kind_tradeoff([tuple(x) for x in args.pair], args.base, args.feature, args.out, args.version, args.report)
+        kind_tradeoff([tuple(x) for x in args.pair], args.base, args.feature, args.out, args.version, args.report,
+                      args.calibration)
         return
     if args.step == "bonus":
         bonus_tradeoff([tuple(x) for x in args.pair], args.base, args.check, args.out, args.version, args.report,

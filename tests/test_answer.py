@@ -52,7 +52,8 @@ def test_a_question_kind_weight_moves_only_that_kinds_confidence():
 
 def test_a_quote_lacking_what_the_question_says_lowers_the_confidence():
     """missing_pairs: the share of the question's character pairs (less question and function words)
-    that the best sentence's article (its title and candidate sentences) lacks, as a confidence penalty."""
+    that the best sentence's article (its title and candidate sentences) lacks; past the half an
+    answer's article may lack (a reworded question, the fact it asks for), a confidence penalty."""
     from rag.question import content_pairs
     assert content_pairs("阿拉巴马州的州花是什么?") == {"阿拉", "拉巴", "巴马", "马州", "州花"}
     assert content_pairs("what is it?") == frozenset()
@@ -60,12 +61,15 @@ def test_a_quote_lacking_what_the_question_says_lowers_the_confidence():
     params["confidence"] = {"missing_pairs": 0.2}
     answer.use_params(params)
     about_it = Passage("a.txt", "", "", 0, 14, "阿拉巴马州的州花是山茶花。")
-    about_another = Passage("b.txt", "", "", 0, 20, "阿拉巴马州州长决定独立参选。")
+    near_it = Passage("b.txt", "", "", 0, 20, "阿拉巴马州州长决定独立参选。")
+    about_another = Passage("c.txt", "", "", 0, 11, "阿拉斯加的首府是朱诺。")
     frame = analyse("阿拉巴马州的州花是什么?")
-    here, elsewhere = [Candidate(about_it, 0.5, 0)], [Candidate(about_another, 0.5, 0)]
-    assert answer.answer_features(frame, here) == {"missing_pairs": 0.0}
-    assert answer.answer_features(frame, elsewhere) == {"missing_pairs": pytest.approx(-0.2)}  # lacks 州花 of 5
-    assert confidence(frame, elsewhere) == pytest.approx(confidence(frame, here) - 0.2 * 0.2)
+    here, near, elsewhere = ([Candidate(p, 0.5, 0)] for p in (about_it, near_it, about_another))
+    assert answer.missing_pairs(frame, near) == pytest.approx(0.2)  # lacks 州花 of 5: within the allowance
+    assert answer.answer_features(frame, here) == answer.answer_features(frame, near) == {"missing_pairs": 0.0}
+    assert answer.missing_pairs(frame, elsewhere) == pytest.approx(0.8)  # shares 阿拉 alone
+    assert answer.answer_features(frame, elsewhere) == {"missing_pairs": pytest.approx(-0.6)}  # (0.8 - 0.5) / 0.5
+    assert confidence(frame, elsewhere) == pytest.approx(confidence(frame, here) - 0.2 * 0.6)
     assert answer.answer_features(analyse("What is the state flower?"), elsewhere) == {"missing_pairs": 0.0}
 
 
