@@ -20,6 +20,9 @@ Three steps, each reproducible:
     kind        one question kind's confidence weight alone (asks_english: answer-v17.json from
             answer-v16.json): per weight, each corpus recalibrated on its own probes; the weight under
             which the most of the issue's targets hold, each seeds QA set and public draw on its own.
+            With --calibration, the weight is fitted together with the calibration's absent percentile
+            and gap weight (missing_pairs: answer-v22.json from answer-v21.json), since a feature that
+            lowers the absent probes moves each corpus's threshold with them.
     bonus       one check's score bonus alone, the same way (means: answer-v18.json from answer-v17.json).
     figures     the figures of the code and params as they stand, replayed from the cache: each
             corpus at the threshold its own probes give, each seeds QA set at the seeds'. A rule
@@ -848,13 +851,13 @@ def calibrated_figures(questions: list[Question], probes: dict, params: dict, sh
     answer.use_params(params)
     rows = [(q, *answered(q)) for q in questions]
     sides = {name: tuple([answer.confidence(p.frame, p.cands) for p in side] for side in two) for name, two in probes.items()}
+    folds = dict.fromkeys(q.fold for q, _, _ in rows if not is_public(q.index))
     out = {}
     for share in shares:
         for gap in gaps:
             t = {name: threshold_of(present, absent, share, gap)[0] for name, (present, absent) in sides.items()}
             f = {name: {**figures_of([r for r in rows if r[0].index == name], t), "threshold": round(t[name], 4)}
                  for name in t}
-            folds = dict.fromkeys(q.fold for q, _, _ in rows if not is_public(q.index))
             f.update({fold: {**figures_of([r for r in rows if r[0].fold == fold], {"seeds": t["seeds"]}),
                              "threshold": round(t["seeds"], 4)} for fold in folds})
             out[(float(share), float(gap))] = f
