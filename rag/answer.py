@@ -238,6 +238,12 @@ class SentenceStore:
         """``within`` for each (source, start, end), in one query."""
         return self.store.sentences_within_many(spans)
 
+    def gaps_before(self, ids: Sequence[int]) -> dict[int, str]:
+        """{sentence id: the whitespace parting it from the sentence before it in its article}
+        (rag.store.TextStore.gaps_before); {} where the store does not keep them."""
+        gaps = getattr(self.store, "gaps_before", None)
+        return gaps(ids) if gaps else {}
+
     def just_before(self, c: Candidate) -> Candidate | None:
         """The sentence that ends where the candidate's begins, touching it in the same file and
         article, as a candidate that scores nothing: read only to complete a quote."""
@@ -260,16 +266,25 @@ def candidates(hits: list[Hit], store: SentenceStore, query_vector: np.ndarray,
     ids = list(rank_of)
     cosines = (store.vectors.vectors(ids) @ query_vector).tolist() if ids else []
     sentences = store.sentences.many(ids)  # one query for all, not one per sentence
+    gaps = store.gaps_before(ids)
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     asked = [check for check in CHECKS if check.asked(frame)]
     ledes = article_openers(ids, sentences, store) if any(c.name == "body" for c in asked) else set()
     reads = [q.Sentence(s.text, sid in ledes) for sid, s in zip(ids, sentences)]  # each normalised once, for every check
     in_passage = {check.name: passage_holds(check, frame, hits[:HITS_CONSIDERED]) for check in asked if check.in_passage}
-    cands = [Candidate(s, cos, rank_of[sid], overlap,
+    cands = [Candidate(after_gap(s, gaps.get(sid, "")), cos, rank_of[sid], overlap,
                        {**checked(frame, asked, read), **{name: held[rank_of[sid]] for name, held in in_passage.items()}},
                        read, sid, len(sentence_words(s.text) - frame.terms) if frame.asks_for_something else 99)
              for sid, s, cos, overlap, read in zip(ids, sentences, cosines, overlaps, reads)]
     return reasons_next_door(cands) if frame.wants_reason else cands
+
+
+def after_gap(s: Passage, gap: str) -> Passage:
+    """The sentence with the whitespace before it (a paragraph break), so that it touches the sentence
+    before it: a news story goes on from paragraph to paragraph ('他把银行卡密码忘记了……。' / '了解到
+    老人的需求后，……为老人办理好密码重置业务。'), and the answer to a how or why question is often
+    the next paragraph's opening. Its checks read the sentence alone; a quote never opens on the gap."""
+    return dataclasses.replace(s, start=s.start - len(gap), text=gap + s.text) if gap else s
 
 
 def article_openers(ids: list[int], sentences: list[Passage], store: SentenceStore) -> set[int]:
@@ -461,11 +476,6 @@ def select_quotes(cands: list[Candidate], conf: float, min_confidence: float | N
     return merge_adjacent(distinct(news_units(chosen, cands, ranked[0].score, store)))
 
 
-def to_quote(c: Candidate) -> Quote:
-    s = c.sentence
-    return Quote(s.text, s.source, s.start, s.end, s.title, round(c.score, 4), s.date)
-
-
 UNIT_CAP = 220  # characters a quote may grow to by whole neighbouring sentences
 # A sentence that only says who spoke ('……敖云娜感激地说。'): the words it attributes come before it.
 ATTRIBUTION = re.compile(r"^[^“”\"「」]{1,30}(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
@@ -519,6 +529,8 @@ def news_units(chosen: list[Candidate], cands: list[Candidate], best: float,
             end, text, follow = after.sentence.end, text + after.sentence.text, follow - 1
         start, end, text = whole_sentence(s.source, start, end, text, touching)
         start, text = completed_opening(c, start, text, touching, store)
+        opening_gap = len(text) - len(text.lstrip())  # a paragraph break before its first sentence (after_gap)
+        start, text = start + opening_gap, text[opening_gap:]
         units.append(Quote(text, s.source, start, end, s.title, round(c.score, 4), s.date))
     return units
 

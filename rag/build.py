@@ -61,7 +61,7 @@ def collect_texts(root: Path, params: ChunkingParams, warn: Callable[[str], None
     passages: list[Passage] = []
     sentences: list[Passage] = []
     for page in _pages(root, warn, sources):
-        for ps, ss in texts_of(page, params):
+        for ps, ss, _gaps in texts_of(page, params):
             passages.extend(ps)
             sentences.extend(ss)
     return passages, sentences

@@ -103,3 +103,12 @@ def article_sentences(article: Article, text: str) -> list[Passage]:
                 out.append(Passage(article.source, article.title, article.section, p_start + s, p_start + e,
                                    text[p_start + s:p_start + e], article.date))
     return out
+
+
+def whitespace_gaps(sentences: list[Passage], text: str) -> list[Passage]:
+    """The whitespace between consecutive sentences of an article (a paragraph break, an indent),
+    verbatim: the store keeps it so a quote may run from one paragraph into the next and still be a
+    slice of the file. A gap holding anything else (a dropped fragment, another article) is left out."""
+    return [Passage(a.source, a.title, a.section, a.end, b.start, text[a.end:b.start], a.date)
+            for a, b in zip(sentences, sentences[1:]) if a.end < b.start and text[a.end:b.start].isspace()]
+

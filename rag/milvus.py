@@ -55,6 +55,7 @@ CONNECT_TIMEOUT = 10.0
 MAX_VARCHAR = 65_535
 TEXT_FIELDS = ("text", "source", "title", "section", "date")
 FIELDS = ["id", "text", "source", "title", "section", "date", "start_offset", "end_offset"]
+GAP = "gap_before"  # a sentence's field: the whitespace before it in its article (rag.answer.after_gap)
 INSTALL = 'pip install -e ".[milvus]"'  # from the checkout
 
 
@@ -116,9 +117,11 @@ def upload(data, uri: str, prefix: str, index_dir: Path) -> dict:
         _create(client, names["passages"], data.dense.dim, data.passages, keywords=True,
                 hnsw=len(data.passages) > dense_params.get("exact_limit", 20_000), params=dense_params)
         _fill(client, names["passages"], data.passages, data.dense,
-              lambda p: {"keywords": keyword_field(keyword_text(p))})
-        _create(client, names["sentences"], data.sentence_dense.dim, data.sentences, keywords=False)
-        _fill(client, names["sentences"], data.sentences, data.sentence_dense, lambda p: {})
+              lambda i, p: {"keywords": keyword_field(keyword_text(p))})
+        gaps = sentence_gaps(data.store, len(data.sentences))
+        _create(client, names["sentences"], data.sentence_dense.dim, data.sentences, keywords=False,
+                gap_bytes=_varchar(iter(gaps.values())))
+        _fill(client, names["sentences"], data.sentences, data.sentence_dense, lambda i, p: {GAP: gaps.get(i, "")})
         _upload_vocab(client, names["vocab"], [t for (t,) in data.store.query("SELECT token FROM vocab")])
     except BaseException as exc:
         drop(uri, {"collections": names})
@@ -142,8 +145,17 @@ def _check_varchar(longest: int) -> int:
     return max(longest, 1)
 
 
+def sentence_gaps(store, n: int) -> dict[int, str]:
+    """{sentence id: the whitespace before it} of a local store (rag.store.TextStore.gaps_before)."""
+    gaps: dict[int, str] = {}
+    for lo in range(0, n, BATCH):
+        gaps.update(store.gaps_before(list(range(lo, min(lo + BATCH, n)))))
+    return gaps
+
+
 def _create(client, name: str, dim: int, rows: Sequence[Passage], keywords: bool, hnsw: bool = False,
-            params: dict | None = None) -> None:
+            params: dict | None = None, gap_bytes: int | None = None) -> None:
+    """A collection of passages or sentences; with ``gap_bytes``, sentences with the whitespace before each."""
     from pymilvus import DataType, Function, FunctionType
 
     if client.has_collection(name):
@@ -159,6 +171,8 @@ def _create(client, name: str, dim: int, rows: Sequence[Passage], keywords: bool
         schema.add_field(field, DataType.VARCHAR, max_length=_check_varchar(longest[field]))
     schema.add_field("start_offset", DataType.INT64)
     schema.add_field("end_offset", DataType.INT64)
+    if gap_bytes is not None:
+        schema.add_field(GAP, DataType.VARCHAR, max_length=gap_bytes)
     index = client.prepare_index_params()
     if hnsw:
         params = params or {}
@@ -184,7 +198,7 @@ def _fill(client, name: str, rows, vectors, extra) -> None:
         block = vectors.vectors(ids)
         client.insert(name, [{"id": i, "vector": block[j].tolist(), "text": p.text, "source": p.source,
                               "title": p.title, "section": p.section, "date": p.date, "start_offset": p.start,
-                              "end_offset": p.end, **extra(p)} for j, (i, p) in enumerate(zip(ids, rows.many(ids)))])
+                              "end_offset": p.end, **extra(i, p)} for j, (i, p) in enumerate(zip(ids, rows.many(ids)))])
     client.flush(name)
     client.load_collection(name)
 
@@ -430,10 +444,20 @@ class MilvusStore:
                  sentences: MilvusTable):
         self.client, self.passages_name, self.sentences_name = client, passages_name, sentences_name
         self.passages, self.sentences = passages, sentences
+        # Collections uploaded before the gaps were kept have no such field.
+        self.gaps_kept = GAP in {f["name"] for f in client.describe_collection(sentences_name)["fields"]}
+        self.row_fields = FIELDS + ["vector"] + ([GAP] if self.gaps_kept else [])
+
+    def gaps_before(self, ids: Sequence[int]) -> dict[int, str]:
+        """{sentence id: the whitespace before it in its article} (rag.store.TextStore.gaps_before)."""
+        if not self.gaps_kept or not ids:
+            return {}
+        found = _fetch(self.client, self.sentences_name, ids, ["id", GAP], self.sentences.cache)
+        return {i: row[GAP] for i, row in found.items() if row.get(GAP)}
 
     def sentences_within(self, source: str, start: int, end: int) -> list[int]:
         """Ids of sentences that overlap [start, end) in source, in file order."""
-        rows = self.client.query(self.sentences_name, output_fields=FIELDS + ["vector"],
+        rows = self.client.query(self.sentences_name, output_fields=self.row_fields,
                                  filter=f"source == {_quoted(source)} and start_offset < {int(end)} "
                                         f"and end_offset > {int(start)}")
         if self.sentences.cache is not None:
@@ -449,7 +473,7 @@ class MilvusStore:
             by_source.setdefault(source, []).append(f"(start_offset < {int(end)} and end_offset > {int(start)})")
         expression = " or ".join(f"(source == {_quoted(source)} and ({' or '.join(ranges)}))"
                                  for source, ranges in by_source.items())
-        rows = self.client.query(self.sentences_name, output_fields=FIELDS + ["vector"], filter=expression)
+        rows = self.client.query(self.sentences_name, output_fields=self.row_fields, filter=expression)
         if self.sentences.cache is not None:
             self.sentences.cache.put(rows)
         rows.sort(key=lambda r: (r["start_offset"], r["id"]))

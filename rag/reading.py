@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from . import corpus
-from .chunking import ChunkingParams, article_sentences, chunk_article
+from .chunking import ChunkingParams, article_sentences, chunk_article, whitespace_gaps
 from .embed import Encoder, passage_input
 from .errors import CorpusError
 from .index import BM25_DIR, STORE
@@ -34,10 +34,11 @@ KEY_BYTES = 16  # of sha256: collisions stay out of reach at billions of texts
 PARALLEL_FILES = 8  # fewer files than this are parsed in this process: starting workers costs more
 
 
-def texts_of(page: corpus.Page, params: ChunkingParams) -> Iterator[tuple[list[Passage], list[Passage]]]:
-    """(passages to search, sentences to quote) of each article of a page."""
+def texts_of(page: corpus.Page, params: ChunkingParams) -> Iterator[tuple[list[Passage], list[Passage], list[Passage]]]:
+    """(passages to search, sentences to quote, the whitespace between the sentences) of each article of a page."""
     for article in page.articles:
-        yield chunk_article(article, page.text, params), article_sentences(article, page.text)
+        sentences = article_sentences(article, page.text)
+        yield chunk_article(article, page.text, params), sentences, whitespace_gaps(sentences, page.text)
 
 
 def keyword_text(p: Passage) -> str:
@@ -76,6 +77,7 @@ class ArticleTexts:
     sentences: list[Passage]
     passage_keys: list[bytes]
     sentence_keys: list[bytes]
+    gaps: list[Passage] = field(default_factory=list)  # whitespace between its sentences (chunking.whitespace_gaps)
 
 
 @dataclass
@@ -107,9 +109,9 @@ def parse_source(source: str, path: str | Path, params: ChunkingParams, keyer) -
         return out
     out.usable = True
     vocab: dict[str, int] = {}
-    for passages, sentences in texts_of(page, params):
+    for passages, sentences, gaps in texts_of(page, params):
         out.articles.append(ArticleTexts(passages, sentences, [vector_key(keyer, p) for p in passages],
-                                         [vector_key(keyer, s) for s in sentences]))
+                                         [vector_key(keyer, s) for s in sentences], gaps))
         for p in passages:
             ids, counts, length = count_tokens(tokenize(keyword_text(p)), vocab)
             out.token_ids.append(ids)
@@ -173,7 +175,7 @@ def assemble(root: Path, folder: Path, sources: list[tuple[str, Path]], files: I
         skipped.extend(texts.skipped)
         usable += texts.usable
         for article in texts.articles:
-            store.add_article(texts.source, article.passages, article.sentences)
+            store.add_article(texts.source, article.passages, article.sentences, article.gaps)
             keys["passages"].extend(article.passage_keys)
             keys["sentences"].extend(article.sentence_keys)
         sparse.add_file(texts.vocab, texts.token_ids, texts.token_counts, texts.lengths)

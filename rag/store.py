@@ -46,10 +46,14 @@ class StoreWriter:
         self.source_ids: dict[str, int] = {}
         self.counts = {"articles": 0, "passages": 0, "sentences": 0}
         self.longest_sentence = 0
+        self.gaps_kept = True  # every article came with the whitespace between its sentences
 
-    def add_article(self, source: str, passages: Sequence[Passage], sentences: Sequence[Passage]) -> None:
-        """One article's passages and sentences (all of one article: same source, title, section and date)."""
-        units = list(passages) + list(sentences)
+    def add_article(self, source: str, passages: Sequence[Passage], sentences: Sequence[Passage],
+                    gaps: Sequence[Passage] | None = None) -> None:
+        """One article's passages and sentences (all of one article: same source, title, section and date)
+        and the whitespace between its sentences (chunking.whitespace_gaps; None: not known)."""
+        self.gaps_kept &= gaps is not None
+        units = list(passages) + list(sentences) + list(gaps or ())
         if not units:
             return
         first = units[0]
@@ -80,6 +84,7 @@ class StoreWriter:
 
     def close(self) -> None:
         self.db.execute("INSERT INTO meta VALUES ('longest_sentence', ?)", (self.longest_sentence,))
+        self.db.execute("INSERT INTO meta VALUES ('gaps_kept', ?)", (int(self.gaps_kept),))
         self.db.executescript(INDEXES)
         self.db.commit()
         self.db.close()
@@ -110,6 +115,8 @@ class TextStore:
         self.passages = TextTable(self, "passages")
         self.sentences = TextTable(self, "sentences")
         self.longest_sentence = self.query("SELECT value FROM meta WHERE key = 'longest_sentence'")[0][0]
+        # Stores built before the gaps were kept hold spaces where a gap no passage covers was.
+        self.gaps_kept = bool(self.query("SELECT value FROM meta WHERE key = 'gaps_kept'") == [(1,)])
 
     def query(self, sql: str, args: Sequence = ()) -> list[tuple]:
         try:
@@ -118,6 +125,18 @@ class TextStore:
         except sqlite3.DatabaseError as exc:  # damaged behind a matching hash, or not SQLite at all
             raise IndexCorruptError(f"index file {self.path} cannot be read ({exc}); rebuild the index with "
                                     "`rag index build`") from None
+
+    def gaps_before(self, ids: Sequence[int]) -> dict[int, str]:
+        """{sentence id: the whitespace between it and the sentence before it in its article}, for the
+        sentences a paragraph break or an indent (kept verbatim) parts from the one before; {} for a
+        store built without its gaps."""
+        if not self.gaps_kept or not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.query("SELECT t.id, substr(a.text, p.end - a.start + 1, t.start - p.end) FROM sentences t "
+                          "JOIN sentences p ON p.id = t.id - 1 AND p.article = t.article "
+                          f"JOIN articles a ON a.id = t.article WHERE t.id IN ({marks}) AND t.start > p.end", list(ids))
+        return {sid: gap for sid, gap in rows if gap.isspace()}
 
     def token_ids(self, tokens: Sequence[str]) -> dict[str, int]:
         """{token: column id} for the tokens the keyword index knows."""

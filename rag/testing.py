@@ -74,9 +74,12 @@ _WHITESPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0
                         "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"], dtype=np.uint64)
 
 
-def sentence_store(sentences: Sequence[Passage], vectors: np.ndarray, folder: Path | None = None):
-    """An answer.SentenceStore over hand-made sentences (file order) with exact vectors, for tests."""
+def sentence_store(sentences: Sequence[Passage], vectors: np.ndarray, folder: Path | None = None,
+                   text: str | None = None):
+    """An answer.SentenceStore over hand-made sentences (file order) with exact vectors, for tests;
+    with the file's ``text`` (one file), the store keeps the whitespace between them as a build does."""
     from .answer import SentenceStore
+    from .chunking import whitespace_gaps
     from .dense import VectorCodes
     from .store import StoreWriter, TextStore
 
@@ -85,7 +88,8 @@ def sentence_store(sentences: Sequence[Passage], vectors: np.ndarray, folder: Pa
     for source in dict.fromkeys(s.source for s in sentences):
         in_file = [s for s in sentences if s.source == source]
         for _title, article in itertools.groupby(in_file, key=lambda s: s.title):  # a run under one title
-            writer.add_article(source, [], list(article))
+            article = list(article)
+            writer.add_article(source, [], article, None if text is None else whitespace_gaps(article, text))
     writer.close()
     store = TextStore(path)
     return SentenceStore(store.sentences, VectorCodes.build(np.asarray(vectors, np.float32), "Flat"), store)

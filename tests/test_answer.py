@@ -558,3 +558,30 @@ def test_a_sentence_that_restates_the_question_is_quoted_with_its_neighbours():
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[1]  # yes or no: the sentence says it
     _, cands = frame_and_candidates("哪种星系最为普通?", texts, [0.2, 0.3, 0.8, 0.4])
     assert select_quotes(cands, 1.0, min_confidence=0.0)[0].text == texts[2]  # 椭圆 is new: it answers alone
+
+
+def test_a_how_answer_in_the_next_paragraph_joins_the_quote_verbatim():
+    """News goes on from paragraph to paragraph: the problem in one, what was done about it in the
+    next. A store that keeps the whitespace between sentences lets the quote cross the break, as a
+    slice of the file; one built without it (older indexes) keeps each paragraph apart."""
+    paragraphs = ["老人把银行卡密码忘记了,就拨通了信用社的咨询电话。", "工作人员上门为老人办理好密码重置业务。"]
+    text = paragraphs[0] + "\n\n\u3000\u3000" + paragraphs[1]
+    second = text.index(paragraphs[1])
+    sentences = [Passage("a.txt", "t", "", 0, len(paragraphs[0]), paragraphs[0]),
+                 Passage("a.txt", "t", "", second, len(text), paragraphs[1])]
+    hits = [Hit(text, "a.txt", 0, len(text), "t", 1.0)]
+    frame = analyse("信用社是怎么帮老人办的?")
+    vector = np.array([0.8, 0.5], dtype=np.float32)
+    quoted = {}
+    for kept in (True, False):
+        store = sentence_store(sentences, np.eye(2, dtype=np.float32), text=text if kept else None)
+        assert store.gaps_before([0, 1]) == ({1: "\n\n\u3000\u3000"} if kept else {})
+        cands = candidates(hits, store, vector, frame)
+        assert "means" in cands[0].holds  # a how-question: the quote goes on to the next sentence
+        quoted[kept] = select_quotes(cands, 1.0, min_confidence=0.0)[0]
+    assert (quoted[True].start, quoted[True].end) == (0, len(text))
+    assert quoted[True].text == text[quoted[True].start:quoted[True].end]
+    assert quoted[False].text == paragraphs[0]
+    alone = select_quotes([c for c in candidates(hits, sentence_store(sentences, np.eye(2, dtype=np.float32), text=text),
+                                                 np.array([0.1, 0.9], dtype=np.float32), frame)], 1.0, min_confidence=0.0)
+    assert alone[0].text == paragraphs[1] and alone[0].start == second  # never opens on the break

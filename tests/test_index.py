@@ -21,6 +21,17 @@ def test_round_trip_keeps_every_passage_verbatim(mini_index, mini_corpus):
     assert {p.title for p in data.passages} >= {"草原上的流动图书馆", "让数据多跑路"}
 
 
+def test_the_store_keeps_the_whitespace_between_an_articles_sentences_verbatim(mini_index, mini_corpus):
+    """A paragraph break a quote may cross (rag.answer.after_gap) is read from the store as the file has it."""
+    data = load_index(mini_index)
+    sentences = list(data.sentences)
+    gaps = data.store.gaps_before(list(range(len(sentences))))
+    assert data.store.gaps_kept and any("\n" in gap for gap in gaps.values())
+    for sid, gap in gaps.items():
+        before, after = sentences[sid - 1], sentences[sid]
+        assert read_source(mini_corpus, after.source)[before.end:after.start] == gap and gap.isspace()
+
+
 def test_manifest_names_model_chunking_corpus_and_parts(mini_index):
     manifest = json.loads((mini_index / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["format_version"] == FORMAT_VERSION

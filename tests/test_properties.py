@@ -13,8 +13,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.answer import MAX_QUOTES, Candidate, confidence, select_quotes, word_overlaps
-from rag.chunking import ChunkingParams, article_sentences, chunk_articles
+from rag.answer import MAX_QUOTES, Candidate, after_gap, confidence, select_quotes, word_overlaps
+from rag.chunking import ChunkingParams, article_sentences, chunk_articles, whitespace_gaps
 from rag.corpus import html_text, jsonl_text, parse_html, parse_markdown, parse_page
 from rag.question import analyse, states_asked_unit
 from rag.text import normalize, tokenize
@@ -118,8 +118,12 @@ def test_normalize_and_tokenize_never_raise(text: str):
 @SETTINGS
 @given(ANY_TEXT, TEXT, st.randoms(use_true_random=False))
 def test_quotes_are_verbatim_at_their_offsets(text: str, question: str, rng):
-    """Whatever the text, question and scores, every quote (merged or not) slices the text exactly."""
-    sentences = [s for a in parse_page(text, "x.txt") for s in article_sentences(a, text)]
+    """Whatever the text, question and scores, every quote (merged or not) slices the text exactly,
+    sentences carrying the whitespace before them (a paragraph break a quote may cross) or not."""
+    articles = [article_sentences(a, text) for a in parse_page(text, "x.txt")]
+    gaps = {(g.source, g.end): g.text for ss in articles for g in whitespace_gaps(ss, text)}
+    sentences = [after_gap(s, gaps.get((s.source, s.start), "") if rng.random() < 0.8 else "")
+                 for ss in articles for s in ss]
     frame = analyse(question)
     overlaps = word_overlaps(frame.terms, [s.text for s in sentences])
     cands = [Candidate(s, rng.uniform(-1, 1), rng.randrange(5), overlap,
