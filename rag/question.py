@@ -192,7 +192,15 @@ def slot_questions(folded: str) -> str:
     words = folded.split()
     if len(words) < 2 or _ASKS.search(folded):
         return folded
-    return " ".join(KEYWORD_SLOTS[m.group(2)].format(m.group(1)) if (m := _SLOT.match(w)) else w for w in words)
+    read: list[str] = []
+    for w in words:
+        if not (m := _SLOT.match(w)):
+            read.append(w)
+        elif m.group(1) or not read:
+            read.append(KEYWORD_SLOTS[m.group(2)].format(m.group(1)))
+        else:  # a bare slot noun asks about the word before it: '技术服务站 数量' is 技术服务站的数量
+            read[-1] = KEYWORD_SLOTS[m.group(2)].format(read[-1])
+    return " ".join(read)
 
 
 def content_pairs(folded: str) -> frozenset[str]:

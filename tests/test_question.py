@@ -540,6 +540,10 @@ def test_a_keyword_query_is_read_as_the_question_its_nouns_stand_for():
     assert question_kind(count) == "keywords" and count.folded == "技术服务站 数量"
     assert not analyse("国门护卫队成立时间").wants_date  # one word: no query of keywords
     assert slot_questions("党员 有多少 人数") == "党员 有多少 人数"  # it asks already
+    # A slot noun standing alone asks about the word before it: 技术服务站 数量 is 技术服务站的数量.
+    assert slot_questions("巴林左旗 技术服务站 数量") == "巴林左旗 技术服务站有多少"
+    assert analyse("巴林左旗 技术服务站 数量").measured == ("服务站",)
+    assert slot_questions("数量 技术服务站") == "有多少 技术服务站"  # nothing before it
 
 
 @pytest.mark.parametrize("question, names", [
