@@ -111,4 +111,3 @@ def whitespace_gaps(sentences: list[Passage], text: str) -> list[Passage]:
     slice of the file. A gap holding anything else (a dropped fragment, another article) is left out."""
     return [Passage(a.source, a.title, a.section, a.end, b.start, text[a.end:b.start], a.date)
             for a, b in zip(sentences, sentences[1:]) if a.end < b.start and text[a.end:b.start].isspace()]
-
