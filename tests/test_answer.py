@@ -582,6 +582,6 @@ def test_a_how_answer_in_the_next_paragraph_joins_the_quote_verbatim():
     assert (quoted[True].start, quoted[True].end) == (0, len(text))
     assert quoted[True].text == text[quoted[True].start:quoted[True].end]
     assert quoted[False].text == paragraphs[0]
-    alone = select_quotes([c for c in candidates(hits, sentence_store(sentences, np.eye(2, dtype=np.float32), text=text),
-                                                 np.array([0.1, 0.9], dtype=np.float32), frame)], 1.0, min_confidence=0.0)
+    kept = sentence_store(sentences, np.eye(2, dtype=np.float32), text=text)
+    alone = select_quotes(candidates(hits, kept, np.array([0.1, 0.9], dtype=np.float32), frame), 1.0, min_confidence=0.0)
     assert alone[0].text == paragraphs[1] and alone[0].start == second  # never opens on the break
